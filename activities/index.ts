@@ -1,0 +1,41 @@
+/**
+ * All activities, built from injected clients. Workflows import only the *type* of this factory's result.
+ */
+import { createFeatureActivities } from './feature-activities';
+import { createIngestActivities } from './ingest-activities';
+import { createNotifyActivities } from './notify-activities';
+import { createScoreActivities } from './score-activities';
+import type { MeteringSource } from './sources';
+import type { Db } from './store/database';
+import { createTrainActivities } from './train-activities';
+
+export interface ActivityDeps {
+  db: Db;
+  openSource(spec: string): MeteringSource;
+  defaultSource: string;
+  outboxDir: string;
+  webUiUrl: string;
+  namespace: string;
+  /** Trailing days each point-in-time decomposition uses. */
+  windowDays?: number;
+  modelParams?: { nEstimators: number; seed: number };
+  minTrainingDays?: number;
+}
+
+export function createActivities(deps: ActivityDeps) {
+  const windowDays = deps.windowDays ?? 28;
+  return {
+    ...createIngestActivities(deps),
+    ...createFeatureActivities({ db: deps.db, windowDays }),
+    ...createTrainActivities({
+      db: deps.db,
+      windowDays,
+      modelParams: deps.modelParams ?? { nEstimators: 100, seed: 42 },
+      minTrainingDays: deps.minTrainingDays ?? 28,
+    }),
+    ...createScoreActivities({ db: deps.db, windowDays }),
+    ...createNotifyActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

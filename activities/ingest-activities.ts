@@ -1,0 +1,107 @@
+/** Ingest: plan the window to (re)load, then stream a source into the metering tables, day chunk by chunk. */
+import { Context } from '@temporalio/activity';
+import { addDays, daysBetween, maxDay, minDay } from '../schemas/dates';
+import type { MeteringSource } from './sources';
+import type { Db } from './store/database';
+import { lastLoadedDay, refreshDaily, upsertHourly } from './store/metering-store';
+
+export interface IngestDeps {
+  db: Db;
+  openSource(spec: string): MeteringSource;
+  defaultSource: string;
+}
+
+export interface PlanIngestWindowInput {
+  source?: string;
+  /** An explicit first day; when absent it is planned from what is already loaded. */
+  from?: string;
+  to: string;
+  historyDays: number;
+  reloadDays: number;
+}
+
+export interface IngestWindow {
+  source: string;
+  from: string;
+  to: string;
+}
+
+export interface ExtractMeteringInput {
+  source: string;
+  from: string;
+  to: string;
+}
+
+export interface ExtractMeteringResult {
+  rowsRead: number;
+  rowsUpserted: number;
+  days: number;
+  warehouses: number;
+}
+
+/** Heartbeat details: the last day fully loaded, so a retry resumes after it. */
+export interface ExtractHeartbeat {
+  completedThrough: string;
+  rowsRead: number;
+  rowsUpserted: number;
+  warehouses: string[];
+}
+
+const BATCH_ROWS = 2000;
+
+/**
+ * First day to load: after the last loaded day, but always the trailing `reloadDays` (Snowflake restates
+ * recent metering), and never more than `historyDays` back.
+ */
+export function planWindow(last: string | undefined, to: string, historyDays: number, reloadDays: number): string {
+  const earliest = addDays(to, 1 - historyDays);
+  if (last === undefined) return earliest;
+  return maxDay(earliest, minDay(addDays(last, 1), addDays(to, 1 - reloadDays)));
+}
+
+export function createIngestActivities(deps: IngestDeps) {
+  return {
+    /** Decide which days this run loads. */
+    async planIngestWindow(input: PlanIngestWindowInput): Promise<IngestWindow> {
+      const source = input.source ?? deps.defaultSource;
+      deps.openSource(source); // validates the spec before anything is planned
+      if (input.from) return { source, from: input.from, to: input.to };
+      const last = await lastLoadedDay(deps.db, source);
+      return { source, from: planWindow(last, input.to, input.historyDays, input.reloadDays), to: input.to };
+    },
+
+    /** Stream metering for from … to into `metering_hourly` and refresh `metering_daily`, resuming after a retry. */
+    async extractWarehouseMetering(input: ExtractMeteringInput): Promise<ExtractMeteringResult> {
+      const ctx = Context.current();
+      const source = deps.openSource(input.source);
+      const resumed = ctx.info.heartbeatDetails as ExtractHeartbeat | undefined;
+      const progress: ExtractHeartbeat = resumed ?? {
+        completedThrough: addDays(input.from, -1),
+        rowsRead: 0,
+        rowsUpserted: 0,
+        warehouses: [],
+      };
+      if (resumed) ctx.log.info('resuming metering extract', { after: resumed.completedThrough });
+      const warehouses = new Set(progress.warehouses);
+      while (progress.completedThrough < input.to) {
+        const chunkFrom = addDays(progress.completedThrough, 1);
+        const chunkTo = minDay(input.to, addDays(chunkFrom, Math.min(source.chunkDays, 3660) - 1));
+        for await (const batch of source.read(chunkFrom, chunkTo, BATCH_ROWS)) {
+          progress.rowsRead += batch.length;
+          progress.rowsUpserted += await upsertHourly(deps.db, batch, source.spec);
+          for (const row of batch) warehouses.add(`${row.account}.${row.warehouseName}`);
+          ctx.heartbeat({ ...progress, warehouses: [...warehouses] });
+        }
+        await refreshDaily(deps.db, chunkFrom, chunkTo);
+        progress.completedThrough = chunkTo;
+        ctx.heartbeat({ ...progress, warehouses: [...warehouses] });
+      }
+      return {
+        rowsRead: progress.rowsRead,
+        rowsUpserted: progress.rowsUpserted,
+        days: daysBetween(input.from, input.to) + 1,
+        warehouses: warehouses.size,
+      };
+    },
+  };
+}

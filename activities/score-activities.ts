@@ -1,0 +1,104 @@
+/** Score: judge each warehouse-day with the newest model trained before it (point in time). */
+import { Context } from '@temporalio/activity';
+import { judgeDay } from './ml/detect';
+import { featureVersion } from './ml/features';
+import { parseArtifact, scoreForest, type ForestArtifact } from './ml/isolation-forest';
+import { resolveIfOpen, upsertAnomaly } from './store/anomaly-store';
+import type { Db } from './store/database';
+import { readFeatures, warehousesWithFeatures } from './store/feature-store';
+import { modelForDay, type ModelVersion } from './store/model-store';
+import type { ModelParams } from './train-activities';
+
+export interface ScoreDeps {
+  db: Db;
+  windowDays: number;
+}
+
+export interface ScoreDaysInput {
+  from: string;
+  to: string;
+  workflowId?: string;
+}
+
+export interface ScoreDaysResult {
+  scored: number;
+  anomalyIds: number[];
+  /** Warehouses with at least one anomaly in the range. */
+  anomalousWarehouses: string[];
+  unscored: { warehouse: string; reason: string }[];
+}
+
+export function createScoreActivities(deps: ScoreDeps) {
+  const version = featureVersion(deps.windowDays);
+  return {
+    /** Score every warehouse-day from … to; anomalies are upserted (one row per warehouse-day, ever). */
+    async scoreWarehouseDays(input: ScoreDaysInput): Promise<ScoreDaysResult> {
+      const ctx = Context.current();
+      const artifacts = new Map<number, ForestArtifact>();
+      const warehouses = await warehousesWithFeatures(deps.db, input.from, input.to);
+      const anomalyIds: number[] = [];
+      const anomalous = new Set<string>();
+      const unscored: ScoreDaysResult['unscored'] = [];
+      let scored = 0;
+      for (const [i, warehouse] of warehouses.entries()) {
+        const days = await readFeatures(deps.db, warehouse, input.from, input.to, version);
+        for (const day of days) {
+          const model = await modelForDay(deps.db, warehouse, day.usageDate, version);
+          if (!model) {
+            unscored.push({ warehouse, reason: `no model trained before ${day.usageDate}` });
+            continue;
+          }
+          const artifact = artifactOf(model, artifacts);
+          const [score] = scoreForest(artifact, [[day.residual]]);
+          const verdict = judgeDay({
+            score,
+            threshold: model.threshold,
+            credits: day.credits,
+            trend: day.trend,
+            seasonal: day.seasonal,
+            minExcessCredits: (model.params as ModelParams).minExcessCredits,
+          });
+          scored++;
+          if (!verdict.isAnomaly) {
+            await resolveIfOpen(deps.db, warehouse, day.usageDate);
+            continue;
+          }
+          anomalous.add(warehouse);
+          anomalyIds.push(
+            await upsertAnomaly(deps.db, {
+              warehouse,
+              usageDate: day.usageDate,
+              modelVersionId: model.id,
+              score,
+              threshold: model.threshold,
+              actual: verdict.actual,
+              expected: verdict.expected,
+              excessCredits: verdict.excessCredits,
+              direction: verdict.direction,
+              severity: verdict.severity,
+              workflowId: input.workflowId ?? null,
+            }),
+          );
+        }
+        ctx.heartbeat({ done: i + 1, of: warehouses.length });
+      }
+      return { scored, anomalyIds, anomalousWarehouses: [...anomalous], unscored: dedupeReasons(unscored) };
+    },
+  };
+}
+
+function artifactOf(model: ModelVersion, cache: Map<number, ForestArtifact>): ForestArtifact {
+  let artifact = cache.get(model.id);
+  if (!artifact) {
+    artifact = parseArtifact(model.artifact);
+    cache.set(model.id, artifact);
+  }
+  return artifact;
+}
+
+/** One entry per warehouse (the first reason), so results stay small. */
+function dedupeReasons(items: { warehouse: string; reason: string }[]): { warehouse: string; reason: string }[] {
+  const seen = new Map<string, string>();
+  for (const item of items) if (!seen.has(item.warehouse)) seen.set(item.warehouse, item.reason);
+  return [...seen].map(([warehouse, reason]) => ({ warehouse, reason }));
+}

@@ -1,0 +1,70 @@
+/** Parsing one WAREHOUSE_METERING_HISTORY CSV record (Snowflake's column names) into a typed row. */
+import type { HourlyMeteringRow } from './metering-source';
+
+export const REQUIRED_COLUMNS = [
+  'START_TIME',
+  'END_TIME',
+  'WAREHOUSE_ID',
+  'WAREHOUSE_NAME',
+  'CREDITS_USED',
+  'CREDITS_USED_COMPUTE',
+  'CREDITS_USED_CLOUD_SERVICES',
+] as const;
+
+const TIMESTAMP =
+  /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)\s*(Z|[+-]\d{2}:?\d{2})?$/i;
+
+/** Parse Snowflake's exported timestamps (`2026-11-20 07:00:00.000 -0800`, ISO 8601); no offset means UTC. */
+export function parseSnowflakeTimestamp(text: string): Date | undefined {
+  const m = TIMESTAMP.exec(text.trim());
+  if (!m) return undefined;
+  let offset = m[3] ?? 'Z';
+  if (/^[+-]\d{4}$/.test(offset)) offset = `${offset.slice(0, 3)}:${offset.slice(3)}`;
+  const time = m[2].length === 5 ? `${m[2]}:00` : m[2];
+  const date = new Date(`${m[1]}T${time.slice(0, 12)}${offset.toUpperCase()}`);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+/** Problems with a header row, or [] when all required columns are present. */
+export function missingColumns(header: string[]): string[] {
+  const have = new Set(header.map((h) => h.trim().toUpperCase()));
+  return REQUIRED_COLUMNS.filter((c) => !have.has(c));
+}
+
+/**
+ * Turn a record (keys already upper-cased) into a row, or return a message naming the bad column.
+ * `defaultAccount` is used when the export has no ACCOUNT_NAME column (ACCOUNT_USAGE exports).
+ */
+export function parseMeteringRecord(
+  record: Record<string, string>,
+  defaultAccount: string,
+): HourlyMeteringRow | string {
+  const startTime = parseSnowflakeTimestamp(record.START_TIME ?? '');
+  if (!startTime) return `START_TIME ${JSON.stringify(record.START_TIME)} is not a timestamp`;
+  const endTime = parseSnowflakeTimestamp(record.END_TIME ?? '');
+  if (!endTime) return `END_TIME ${JSON.stringify(record.END_TIME)} is not a timestamp`;
+  if (endTime <= startTime) return 'END_TIME is not after START_TIME';
+  const warehouseId = Number(record.WAREHOUSE_ID);
+  if (!Number.isSafeInteger(warehouseId)) return `WAREHOUSE_ID ${JSON.stringify(record.WAREHOUSE_ID)} is not an integer`;
+  const warehouseName = (record.WAREHOUSE_NAME ?? '').trim();
+  if (!warehouseName) return 'WAREHOUSE_NAME is empty';
+  const numbers: Record<string, number> = {};
+  for (const col of ['CREDITS_USED', 'CREDITS_USED_COMPUTE', 'CREDITS_USED_CLOUD_SERVICES']) {
+    const raw = (record[col] ?? '').trim();
+    const value = raw === '' ? NaN : Number(raw);
+    if (!Number.isFinite(value)) return `${col} ${JSON.stringify(record[col])} is not a number`;
+    if (value < 0 && col !== 'CREDITS_USED_CLOUD_SERVICES') return `${col} is negative`;
+    numbers[col] = value;
+  }
+  const account = (record.ACCOUNT_NAME ?? '').trim() || defaultAccount;
+  return {
+    account,
+    warehouseId,
+    warehouseName,
+    startTime,
+    endTime,
+    creditsUsed: numbers.CREDITS_USED,
+    creditsUsedCompute: numbers.CREDITS_USED_COMPUTE,
+    creditsUsedCloudServices: numbers.CREDITS_USED_CLOUD_SERVICES,
+  };
+}

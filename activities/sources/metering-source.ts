@@ -1,0 +1,26 @@
+/** The seam every metering source implements: demo, CSV, and (later) Snowflake. */
+
+/** One WAREHOUSE_METERING_HISTORY row, with Snowflake's column meanings. */
+export interface HourlyMeteringRow {
+  account: string;
+  warehouseId: number;
+  warehouseName: string;
+  startTime: Date;
+  endTime: Date;
+  creditsUsed: number;
+  creditsUsedCompute: number;
+  creditsUsedCloudServices: number;
+}
+
+export interface MeteringSource {
+  /** The spec the source was opened from (`demo`, `csv:/path`). */
+  readonly spec: string;
+  /** Days read per call of `read`: 1 for sources queried per day, a whole range for files scanned end to end. */
+  readonly chunkDays: number;
+  /**
+   * Hourly rows whose START_TIME falls on a day in [from, to] (UTC), in batches of at most `batchSize`.
+   * Rows of pseudo-warehouses (WAREHOUSE_ID ≤ 0) are skipped. A source that finds a bad row throws before
+   * yielding anything, so a failed read never leaves half a load behind.
+   */
+  read(from: string, to: string, batchSize: number): AsyncIterable<HourlyMeteringRow[]>;
+}

@@ -1,0 +1,53 @@
+/** `anomalies`: one row per anomalous warehouse-day, updated (never duplicated) when a day is re-scored. */
+import { and, asc, eq, gte, inArray, lte, sql } from 'drizzle-orm';
+import { anomalies } from '../../schemas/tables';
+import type { Db } from './database';
+
+export type AnomalyRow = typeof anomalies.$inferSelect;
+export type AnomalyFinding = Omit<typeof anomalies.$inferInsert, 'id' | 'status' | 'detectedAt' | 'updatedAt'>;
+
+/** Record a finding; re-finding the same day updates the evidence and keeps its status. Returns the row id. */
+export async function upsertAnomaly(db: Db, finding: AnomalyFinding): Promise<number> {
+  const [row] = await db
+    .insert(anomalies)
+    .values(finding)
+    .onConflictDoUpdate({
+      target: [anomalies.warehouse, anomalies.usageDate],
+      set: {
+        modelVersionId: sql`excluded.model_version_id`,
+        score: sql`excluded.score`,
+        threshold: sql`excluded.threshold`,
+        actual: sql`excluded.actual`,
+        expected: sql`excluded.expected`,
+        excessCredits: sql`excluded.excess_credits`,
+        direction: sql`excluded.direction`,
+        severity: sql`excluded.severity`,
+        status: sql`case when ${anomalies.status} = 'resolved' then 'open' else ${anomalies.status} end`,
+        updatedAt: sql`now()`,
+      },
+    })
+    .returning({ id: anomalies.id });
+  return row.id;
+}
+
+/** A day that is no longer anomalous after re-scoring (restated data) is marked resolved if still open. */
+export async function resolveIfOpen(db: Db, warehouse: string, day: string): Promise<void> {
+  await db
+    .update(anomalies)
+    .set({ status: 'resolved', updatedAt: sql`now()` })
+    .where(and(eq(anomalies.warehouse, warehouse), eq(anomalies.usageDate, day), eq(anomalies.status, 'open')));
+}
+
+/** Anomalies dated from … to, by date then warehouse. */
+export async function listAnomalies(db: Db, from: string, to: string): Promise<AnomalyRow[]> {
+  return db
+    .select()
+    .from(anomalies)
+    .where(and(gte(anomalies.usageDate, from), lte(anomalies.usageDate, to)))
+    .orderBy(asc(anomalies.usageDate), asc(anomalies.warehouse));
+}
+
+export async function anomaliesByIds(db: Db, ids: number[]): Promise<AnomalyRow[]> {
+  if (ids.length === 0) return [];
+  return db.select().from(anomalies).where(inArray(anomalies.id, ids)).orderBy(asc(anomalies.usageDate));
+}

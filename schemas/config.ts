@@ -1,0 +1,122 @@
+/**
+ * Runtime configuration from the environment: one zod schema, parsed when `loadConfig` is called (never at
+ * import time), reporting every problem at once and never echoing secret values.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+import { sourceSpec } from './inputs';
+
+const bool = (name: string) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === '') return undefined;
+      const v = value.trim().toLowerCase();
+      if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+      if (['0', 'false', 'no', 'off'].includes(v)) return false;
+      ctx.addIssue({ code: 'custom', message: `${name} must be true or false, got "${value}"` });
+      return z.NEVER;
+    });
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const positiveInt = (fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === '') return fallback;
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 1) {
+        ctx.addIssue({ code: 'custom', message: `must be a positive whole number, got "${value}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const envSchema = z.object({
+  SNOWPATROL_HOME: optionalText,
+  SNOWPATROL_SOURCE: z.preprocess((v) => (v === '' ? undefined : v), sourceSpec.optional()),
+  SNOWPATROL_DEMO_SEED: positiveInt(42),
+  SNOWPATROL_WEB_UI_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url().optional()),
+  SNOWPATROL_OUTBOX_DIR: optionalText,
+  SNOWPATROL_MAX_CONCURRENT_ACTIVITIES: positiveInt(4),
+  SNOWPATROL_LOG_JSON: bool('SNOWPATROL_LOG_JSON'),
+  TEMPORAL_ADDRESS: optionalText,
+  TEMPORAL_NAMESPACE: optionalText,
+  TEMPORAL_CLI_PATH: optionalText,
+  DATABASE_URL: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, { message: 'must start with postgres:// or postgresql://' })
+      .optional(),
+  ),
+});
+
+/** Validated runtime settings. Credentials (e.g. in DATABASE_URL) are kept out of `describeConfig`. */
+export interface Config {
+  /** Directory for embedded state: dev-server SQLite, PGlite data, outbox, cached CLI. */
+  home: string;
+  source: string;
+  demoSeed: number;
+  webUiUrl: string;
+  outboxDir: string;
+  maxConcurrentActivities: number;
+  logJson: boolean;
+  temporal: { address: string | undefined; namespace: string; cliPath: string | undefined };
+  databaseUrl: string | undefined;
+}
+
+/** Raised when the environment is invalid; lists every problem. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+/** Parse the environment (default `process.env`) into a `Config`, or throw `ConfigError` naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const home = path.resolve(cwd, e.SNOWPATROL_HOME ?? '.snowpatrol');
+  return {
+    home,
+    source: e.SNOWPATROL_SOURCE ?? 'demo',
+    demoSeed: e.SNOWPATROL_DEMO_SEED,
+    webUiUrl: (e.SNOWPATROL_WEB_UI_URL ?? 'http://localhost:8233').replace(/\/$/, ''),
+    outboxDir: path.resolve(cwd, e.SNOWPATROL_OUTBOX_DIR ?? path.join(home, 'outbox')),
+    maxConcurrentActivities: e.SNOWPATROL_MAX_CONCURRENT_ACTIVITIES,
+    logJson: e.SNOWPATROL_LOG_JSON ?? false,
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE ?? 'default',
+      cliPath: e.TEMPORAL_CLI_PATH,
+    },
+    databaseUrl: e.DATABASE_URL,
+  };
+}
+
+/** A log-safe summary: where things are, never credentials. */
+export function describeConfig(config: Config): Record<string, string> {
+  return {
+    temporal: config.temporal.address ?? 'embedded dev server',
+    namespace: config.temporal.namespace,
+    database: config.databaseUrl ? redactUrl(config.databaseUrl) : `PGlite (${path.join(config.home, 'pglite')})`,
+    source: config.source,
+    alerts: `outbox (${config.outboxDir})`,
+  };
+}
+
+/** `postgres://user:secret@host/db` → `postgres://user:***@host/db`. */
+export function redactUrl(url: string): string {
+  return url.replace(/(\/\/[^:/@]+):[^@]*@/, '$1:***@');
+}

@@ -1,0 +1,102 @@
+/**
+ * The one JSON-object input of each workflow, as zod schemas. Every field is optional, so
+ * `temporal workflow start --input '{}'` works; unknown fields are rejected so a typo is an error, not a
+ * silently ignored setting. Workflows parse their input with these and fail fast with `InvalidInput`.
+ */
+import { z } from 'zod';
+import { isIsoDate } from './dates';
+
+const isoDate = z
+  .string({ error: 'expected a date string like "2026-11-20"' })
+  .refine(isIsoDate, { error: (issue) => `expected a date like "2026-11-20", got ${JSON.stringify(issue.input)}` });
+
+const days = (min: number, max: number) =>
+  z
+    .number({ error: 'expected a whole number of days' })
+    .int({ error: 'expected a whole number of days' })
+    .min(min, { error: `must be at least ${min}` })
+    .max(max, { error: `must be at most ${max}` });
+
+/** A metering source: `demo`, or `csv:<path to a WAREHOUSE_METERING_HISTORY export>`. */
+export const sourceSpec = z
+  .string()
+  .refine((s) => s === 'demo' || (s.startsWith('csv:') && s.length > 4), {
+    error: (issue) => `expected "demo" or "csv:<path>", got ${JSON.stringify(issue.input)}`,
+  });
+
+/** Defaults shared by the pipeline and the stages (documented in the README). */
+export const DEFAULTS = {
+  historyDays: 120,
+  reloadDays: 3,
+  trainingDays: 90,
+  scoreDays: 1,
+  windowDays: 28,
+  maxParallelTraining: 8,
+} as const;
+
+export const pipelineInput = z.strictObject({
+  /** Day to process; default: the day before the scheduled (or start) time, UTC. */
+  asOf: isoDate.optional(),
+  /** Metering source; default: the worker's configured source (`SNOWPATROL_SOURCE`). */
+  source: sourceSpec.optional(),
+  /** Days of history loaded on a first run. */
+  historyDays: days(14, 1460).default(DEFAULTS.historyDays),
+  /** Trailing days re-loaded every run, because Snowflake restates recent metering. */
+  reloadDays: days(0, 30).default(DEFAULTS.reloadDays),
+  /** Days of history each model trains on. */
+  trainingDays: days(14, 730).default(DEFAULTS.trainingDays),
+  /** Days scored, ending at `asOf`; models train on data before the first scored day. */
+  scoreDays: days(1, 366).default(DEFAULTS.scoreDays),
+  /** Send alerts for the anomalies found. */
+  notify: z.boolean({ error: 'expected true or false' }).default(true),
+});
+
+export const ingestInput = z.strictObject({
+  asOf: isoDate.optional(),
+  source: sourceSpec.optional(),
+  /** First day to load; default: the day after the last loaded day less `reloadDays`, or `historyDays` back. */
+  from: isoDate.optional(),
+  /** Last day to load; default `asOf`. */
+  to: isoDate.optional(),
+  historyDays: days(1, 1460).default(DEFAULTS.historyDays),
+  reloadDays: days(0, 30).default(DEFAULTS.reloadDays),
+});
+
+export const featuresInput = z.strictObject({
+  asOf: isoDate.optional(),
+  /** First day whose features are (re)computed; default: the first metered day. */
+  from: isoDate.optional(),
+  /** Last day; default `asOf`. */
+  to: isoDate.optional(),
+});
+
+export const trainInput = z.strictObject({
+  asOf: isoDate.optional(),
+  /** Last day of training data; default: the day before `asOf`. */
+  trainedTo: isoDate.optional(),
+  trainingDays: days(14, 730).default(DEFAULTS.trainingDays),
+  /** Warehouses trained at once (bounded fan-out). */
+  maxParallel: z.number().int().min(1).max(64).default(DEFAULTS.maxParallelTraining),
+});
+
+export const scoreInput = z.strictObject({
+  asOf: isoDate.optional(),
+  /** First day scored; default `to`. */
+  from: isoDate.optional(),
+  /** Last day scored; default `asOf`. */
+  to: isoDate.optional(),
+});
+
+export const notifyInput = z.strictObject({
+  asOf: isoDate.optional(),
+  /** Alert open anomalies dated from … to (default: `asOf` only) that have not been alerted yet. */
+  from: isoDate.optional(),
+  to: isoDate.optional(),
+});
+
+export type PipelineInput = z.input<typeof pipelineInput>;
+export type IngestInput = z.input<typeof ingestInput>;
+export type FeaturesInput = z.input<typeof featuresInput>;
+export type TrainInput = z.input<typeof trainInput>;
+export type ScoreInput = z.input<typeof scoreInput>;
+export type NotifyInput = z.input<typeof notifyInput>;

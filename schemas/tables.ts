@@ -1,0 +1,181 @@
+/**
+ * Postgres tables (drizzle-orm). Migrations generated from this file are committed under schemas/migrations;
+ * change the tables here, then `npm run db:generate`.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  date,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgTable,
+  primaryKey,
+  serial,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const credits = (name: string) => numeric(name, { precision: 38, scale: 9, mode: 'number' });
+
+/** WAREHOUSE_METERING_HISTORY rows, one per account × warehouse × hour; re-loads upsert. */
+export const meteringHourly = pgTable(
+  'metering_hourly',
+  {
+    account: text('account').notNull(),
+    warehouseId: bigint('warehouse_id', { mode: 'number' }).notNull(),
+    warehouseName: text('warehouse_name').notNull(),
+    startTime: timestamp('start_time', { withTimezone: true, mode: 'date' }).notNull(),
+    endTime: timestamp('end_time', { withTimezone: true, mode: 'date' }).notNull(),
+    creditsUsed: credits('credits_used').notNull(),
+    creditsUsedCompute: credits('credits_used_compute').notNull(),
+    creditsUsedCloudServices: credits('credits_used_cloud_services').notNull(),
+    source: text('source').notNull(),
+    loadedAt: timestamp('loaded_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.account, t.warehouseId, t.startTime] }), index().on(t.startTime)],
+);
+
+/** Daily totals per account × warehouse, refreshed for every ingested day. */
+export const meteringDaily = pgTable(
+  'metering_daily',
+  {
+    account: text('account').notNull(),
+    warehouseName: text('warehouse_name').notNull(),
+    /** `ACCOUNT.WAREHOUSE`: the key features, models and anomalies use. */
+    warehouse: text('warehouse').notNull(),
+    usageDate: date('usage_date', { mode: 'string' }).notNull(),
+    creditsUsed: credits('credits_used').notNull(),
+    creditsUsedCompute: credits('credits_used_compute').notNull(),
+    creditsUsedCloudServices: credits('credits_used_cloud_services').notNull(),
+    hoursMetered: integer('hours_metered').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.account, t.warehouseName, t.usageDate] }), index().on(t.warehouse, t.usageDate)],
+);
+
+/** Point-in-time features: the row for day d is computed only from days ≤ d. */
+export const featuresDaily = pgTable(
+  'features_daily',
+  {
+    warehouse: text('warehouse').notNull(),
+    usageDate: date('usage_date', { mode: 'string' }).notNull(),
+    credits: doublePrecision('credits').notNull(),
+    trend: doublePrecision('trend').notNull(),
+    seasonal: doublePrecision('seasonal').notNull(),
+    residual: doublePrecision('residual').notNull(),
+    sma30: doublePrecision('sma30').notNull(),
+    std30: doublePrecision('std30').notNull(),
+    featureVersion: text('feature_version').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.warehouse, t.usageDate] })],
+);
+
+/** Immutable, versioned model artifacts; aliases point at them. */
+export const modelVersions = pgTable(
+  'model_versions',
+  {
+    id: serial('id').primaryKey(),
+    warehouse: text('warehouse').notNull(),
+    version: integer('version').notNull(),
+    algorithm: text('algorithm').notNull(),
+    params: jsonb('params').notNull(),
+    seed: integer('seed').notNull(),
+    trainedFrom: date('trained_from', { mode: 'string' }).notNull(),
+    trainedTo: date('trained_to', { mode: 'string' }).notNull(),
+    featureVersion: text('feature_version').notNull(),
+    dataFingerprint: text('data_fingerprint').notNull(),
+    artifact: text('artifact').notNull(),
+    artifactSha256: text('artifact_sha256').notNull(),
+    threshold: doublePrecision('threshold').notNull(),
+    metrics: jsonb('metrics').notNull(),
+    workflowId: text('workflow_id'),
+    runId: text('run_id'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex().on(t.warehouse, t.version),
+    uniqueIndex().on(t.warehouse, t.dataFingerprint),
+    index().on(t.warehouse, t.trainedTo),
+  ],
+);
+
+/** Named pointers (`latest`, `champion`) to model versions; promote and roll back move them. */
+export const modelAliases = pgTable(
+  'model_aliases',
+  {
+    warehouse: text('warehouse').notNull(),
+    alias: text('alias').notNull(),
+    modelVersionId: integer('model_version_id')
+      .notNull()
+      .references(() => modelVersions.id),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.warehouse, t.alias] })],
+);
+
+/** One row per anomalous warehouse-day, whatever the number of runs that found it. */
+export const anomalies = pgTable(
+  'anomalies',
+  {
+    id: serial('id').primaryKey(),
+    warehouse: text('warehouse').notNull(),
+    usageDate: date('usage_date', { mode: 'string' }).notNull(),
+    modelVersionId: integer('model_version_id')
+      .notNull()
+      .references(() => modelVersions.id),
+    score: doublePrecision('score').notNull(),
+    threshold: doublePrecision('threshold').notNull(),
+    actual: doublePrecision('actual').notNull(),
+    expected: doublePrecision('expected').notNull(),
+    excessCredits: doublePrecision('excess_credits').notNull(),
+    excessCost: doublePrecision('excess_cost'),
+    currency: text('currency'),
+    direction: text('direction', { enum: ['high', 'low'] }).notNull(),
+    severity: text('severity', { enum: ['low', 'medium', 'high'] }).notNull(),
+    status: text('status', { enum: ['open', 'acked', 'snoozed', 'false_positive', 'resolved'] })
+      .notNull()
+      .default('open'),
+    workflowId: text('workflow_id'),
+    detectedAt: timestamp('detected_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex().on(t.warehouse, t.usageDate), index().on(t.usageDate)],
+);
+
+/** One row per alert; the unique idempotency key is what makes an alert happen once. */
+export const notifications = pgTable(
+  'notifications',
+  {
+    id: serial('id').primaryKey(),
+    idempotencyKey: text('idempotency_key').notNull().unique(),
+    anomalyId: integer('anomaly_id')
+      .notNull()
+      .references(() => anomalies.id),
+    channel: text('channel').notNull(),
+    messageRef: text('message_ref'),
+    status: text('status', { enum: ['pending', 'sent', 'failed'] })
+      .notNull()
+      .default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+  },
+  (t) => [index().on(t.anomalyId)],
+);
+
+/** Who said what about which anomaly; false positives leave the next training set. */
+export const feedback = pgTable('feedback', {
+  id: serial('id').primaryKey(),
+  anomalyId: integer('anomaly_id')
+    .notNull()
+    .references(() => anomalies.id),
+  author: text('author').notNull(),
+  verdict: text('verdict', { enum: ['confirmed', 'false_positive', 'expected_change'] }).notNull(),
+  comment: text('comment'),
+  createdAt: timestamp('created_at', { withTimezone: true })
+    .notNull()
+    .default(sql`now()`),
+});

@@ -1,0 +1,6 @@
+/** Queries, signals and updates of snowpatrol's workflows, defined once. */
+import { defineQuery } from '@temporalio/workflow';
+import type { PipelineProgress } from '../schemas/results';
+
+/** Where a pipeline run is: current stage and stages completed. */
+export const progressQuery = defineQuery<PipelineProgress>('progress');

@@ -1,0 +1,40 @@
+/** Train one model per warehouse on the days before the first day to be scored, a bounded number at a time. */
+import { workflowInfo } from '@temporalio/workflow';
+import { WORKFLOW_TYPES } from '../schemas/constants';
+import { addDays } from '../schemas/dates';
+import { trainInput, type TrainInput } from '../schemas/inputs';
+import type { TrainResult } from '../schemas/results';
+import type { TrainWarehouseResult } from '../activities/train-activities';
+import { quick, training } from './activity-profiles';
+import { resolveAsOf, tagRun } from './as-of';
+import { parseInput } from './validate';
+
+export async function trainModels(raw?: TrainInput): Promise<TrainResult> {
+  const input = parseInput(trainInput, raw, WORKFLOW_TYPES.train);
+  const asOf = resolveAsOf(input.asOf);
+  tagRun(asOf, 'train');
+  const trainedTo = input.trainedTo ?? addDays(asOf, -1);
+  const trainedFrom = addDays(trainedTo, 1 - input.trainingDays);
+  const { workflowId, runId } = workflowInfo();
+
+  const warehouses = await quick.listTrainableWarehouses({ trainedFrom, trainedTo });
+  const results: TrainWarehouseResult[] = [];
+  for (let i = 0; i < warehouses.length; i += input.maxParallel) {
+    const wave = warehouses.slice(i, i + input.maxParallel);
+    results.push(
+      ...(await Promise.all(
+        wave.map((warehouse) => training.trainWarehouseModel({ warehouse, trainedFrom, trainedTo, workflowId, runId })),
+      )),
+    );
+  }
+  return {
+    trainedFrom,
+    trainedTo,
+    models: results.flatMap((r) =>
+      r.status === 'trained'
+        ? [{ warehouse: r.warehouse, modelVersionId: r.modelVersionId, version: r.version, created: r.created }]
+        : [],
+    ),
+    skipped: results.flatMap((r) => (r.status === 'skipped' ? [{ warehouse: r.warehouse, reason: r.reason }] : [])),
+  };
+}
