@@ -1,7 +1,9 @@
 /** Notify: deliver each open anomaly's alert exactly once (claim → deliver → mark sent). */
 import { Context } from '@temporalio/activity';
+import { runUrl } from '../schemas/links';
 import { buildAlertMessage } from './slack/block-kit';
 import { writeOutboxMessage } from './report/outbox';
+import { listAnomalies } from './store/anomaly-store';
 import type { Db } from './store/database';
 import { alertKey, claimAlerts, markAlertsSent, unalertedAnomalies } from './store/notification-store';
 
@@ -28,18 +30,15 @@ export interface SendAlertsResult {
   lines: string[];
 }
 
-/** The Web UI page of a workflow run. */
-export function runUrl(webUiUrl: string, namespace: string, workflowId: string, runId: string): string {
-  return `${webUiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}/${encodeURIComponent(runId)}/history`;
-}
-
 export function createNotifyActivities(deps: NotifyDeps) {
   return {
     /** Alert every open anomaly dated from … to that has not been alerted yet, in one message. */
     async sendAnomalyAlerts(input: SendAlertsInput): Promise<SendAlertsResult> {
+      const open = (await listAnomalies(deps.db, input.from, input.to)).filter((a) => a.status === 'open');
       const pending = await unalertedAnomalies(deps.db, input.from, input.to);
       const claimed = await claimAlerts(deps.db, pending, 'outbox');
-      if (claimed.length === 0) return { alerted: 0, alreadyAlerted: pending.length, destination: null, lines: [] };
+      const alreadyAlerted = open.length - claimed.length;
+      if (claimed.length === 0) return { alerted: 0, alreadyAlerted, destination: null, lines: [] };
       const keys = claimed.map(alertKey);
       const link = runUrl(deps.webUiUrl, deps.namespace, input.workflowId, input.runId);
       const message = buildAlertMessage(claimed, keys, link);
@@ -53,7 +52,7 @@ export function createNotifyActivities(deps: NotifyDeps) {
         (a) => `${a.warehouse} ${a.usageDate}: ${a.actual.toFixed(1)} credits vs ${a.expected.toFixed(1)} expected`,
       );
       Context.current().log.info('anomaly alert written to outbox', { file, alerted: claimed.length });
-      return { alerted: claimed.length, alreadyAlerted: pending.length - claimed.length, destination: file, lines };
+      return { alerted: claimed.length, alreadyAlerted, destination: file, lines };
     },
   };
 }

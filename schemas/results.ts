@@ -59,7 +59,9 @@ export interface PipelineResult {
 /** The pipeline's `progress` query answer. */
 export interface PipelineProgress {
   asOf: string;
+  /** The running stage, `starting` before the first and `done` after the last. */
   stage: string;
-  completed: string[];
+  /** Finished stages with how long each took (workflow time). */
+  completed: { stage: string; seconds: number }[];
   startedAt: string;
 }

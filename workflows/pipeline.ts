@@ -30,6 +30,7 @@ export async function snowpatrolPipeline(raw?: PipelineInput): Promise<PipelineR
   async function stage<A, R>(name: Stage, workflow: (args: A) => Promise<R>, args: A, summary: string): Promise<R> {
     progress.stage = name;
     tagRun(asOf, name);
+    const started = Date.now();
     const result = await executeChild(workflow, {
       args: [args],
       workflowId: workflowIdFor(name, asOf),
@@ -39,7 +40,7 @@ export async function snowpatrolPipeline(raw?: PipelineInput): Promise<PipelineR
         { key: SEARCH_ATTRIBUTES.stage, value: name },
       ],
     });
-    progress.completed.push(name);
+    progress.completed.push({ stage: name, seconds: (Date.now() - started) / 1000 });
     return result;
   }
 

@@ -1,11 +1,12 @@
 /**
  * Point-in-time daily features. The row for day d is computed only from days ≤ d: the decomposition runs on
- * the trailing `windowDays` ending at d and keeps its last point. Training and scoring therefore see the same
- * kind of residual, and no day is ever judged with hindsight.
+ * the trailing `windowDays` ending at d (past outliers clipped, see robust-window.ts) and keeps its last point.
+ * Training and scoring therefore see the same kind of residual, and no day is ever judged with hindsight.
  */
 import type { DailyCredits } from './calendar';
 import { seasonalDecompose } from './decompose';
 import { movingStats } from './moving-stats';
+import { clipPastOutliers } from './robust-window';
 
 /** Weekly seasonality. */
 export const PERIOD = 7;
@@ -14,7 +15,7 @@ export const SMA_WINDOW = 30;
 
 /** Identifies how features were computed; models record it and refuse features of another version. */
 export function featureVersion(windowDays: number): string {
-  return `pit-w${windowDays}-p${PERIOD}-v1`;
+  return `pit-w${windowDays}-p${PERIOD}-robust-v1`;
 }
 
 export interface FeatureRow {
@@ -38,7 +39,7 @@ export function pointInTimeFeatures(series: readonly DailyCredits[], fromDay: st
   const rows: FeatureRow[] = [];
   for (let i = 0; i < series.length; i++) {
     if (series[i].day < fromDay || i + 1 < 2 * PERIOD) continue;
-    const window = credits.slice(Math.max(0, i + 1 - windowDays), i + 1);
+    const window = clipPastOutliers(credits.slice(Math.max(0, i + 1 - windowDays), i + 1), PERIOD);
     const d = seasonalDecompose(window, PERIOD);
     const last = window.length - 1;
     rows.push({

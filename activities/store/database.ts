@@ -69,14 +69,57 @@ async function openPglite(dir: string): Promise<Database> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { drizzle } = await import('drizzle-orm/pglite');
   const { migrate } = await import('drizzle-orm/pglite/migrator');
-  if (!dir.startsWith('memory://')) fs.mkdirSync(dir, { recursive: true });
-  const client = await PGlite.create(dir);
+  const memory = dir.startsWith('memory://');
+  const releaseLock = memory ? () => undefined : lockDirectory(dir);
+  const client = await PGlite.create(dir).catch((err: unknown) => {
+    releaseLock();
+    throw err;
+  });
   const db = drizzle(client, { schema: tables });
+  const close = async () => {
+    await client.close();
+    releaseLock();
+  };
   try {
     await migrate(db, { migrationsFolder: MIGRATIONS_DIR });
   } catch (err) {
-    await client.close();
+    await close();
     throw err;
   }
-  return { db: db as unknown as Db, kind: 'pglite', location: `PGlite ${dir}`, close: () => client.close() };
+  return { db: db as unknown as Db, kind: 'pglite', location: `PGlite ${dir}`, close };
+}
+
+/**
+ * PGlite is one process's database: two processes on one data directory would corrupt it. Take a pid lock
+ * file next to it (a lock left by a dead process is taken over) and return its release.
+ */
+export function lockDirectory(dir: string): () => void {
+  fs.mkdirSync(dir, { recursive: true });
+  const lockFile = `${dir.replace(/\/+$/, '')}.lock`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
+      return () => fs.rmSync(lockFile, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const holder = Number(fs.readFileSync(lockFile, 'utf8'));
+      if (holder && holder !== process.pid && isAlive(holder)) {
+        throw new Error(
+          `the embedded database ${dir} is in use by process ${holder} (a snowpatrol worker or command); ` +
+            'stop it, or set DATABASE_URL so several processes can share one Postgres',
+        );
+      }
+      fs.rmSync(lockFile, { force: true });
+    }
+  }
+  throw new Error(`could not lock ${dir}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

@@ -1,0 +1,78 @@
+/**
+ * Assembles what a CLI command needs: config, database, activities, Temporal client, and (when asked) an
+ * in-process worker — and closes all of it in reverse order.
+ */
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { openSource } from '../activities/sources';
+import { openDatabase, type Database } from '../activities/store/database';
+import type { Config } from '../schemas/config';
+import { createSnowpatrolWorker } from '../worker/create-worker';
+import { ensureTemporal, type TemporalTarget } from './temporal-target';
+
+/** Open the state database named by the config (PGlite under `<home>/pglite` when DATABASE_URL is unset). */
+export function openConfiguredDatabase(config: Config): Promise<Database> {
+  return openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: path.join(config.home, 'pglite') });
+}
+
+/** Activities wired to this config's database, sources and outbox. */
+export function activitiesFor(config: Config, database: Database, namespace: string) {
+  return createActivities({
+    db: database.db,
+    openSource: (spec) => openSource(spec, { demoSeed: config.demoSeed, cwd: process.cwd() }),
+    defaultSource: config.source,
+    outboxDir: config.outboxDir,
+    webUiUrl: config.webUiUrl,
+    namespace,
+  });
+}
+
+export interface AppSession {
+  config: Config;
+  database: Database;
+  temporal: TemporalTarget;
+  client: Client;
+}
+
+export interface AppOptions {
+  /** Run a worker in this process while `fn` runs (needed with PGlite, which one process owns). */
+  worker: boolean;
+  log: (line: string) => void;
+}
+
+/** Run `fn` with everything open; close it all afterwards, whatever happens. */
+export async function withApp<T>(config: Config, options: AppOptions, fn: (app: AppSession) => Promise<T>): Promise<T> {
+  const cleanup: (() => Promise<void>)[] = [];
+  try {
+    const database = await openConfiguredDatabase(config);
+    cleanup.push(() => database.close());
+    options.log(`Database: ${database.location} (migrated)`);
+
+    const temporal = await ensureTemporal(config, options.log);
+    cleanup.push(() => temporal.stop());
+    options.log(`Temporal: ${temporal.description}`);
+
+    const connection = await Connection.connect({ address: temporal.address });
+    cleanup.push(() => connection.close());
+    const client = new Client({ connection, namespace: temporal.namespace });
+    const app: AppSession = { config, database, temporal, client };
+    if (!options.worker) return await fn(app);
+
+    const nativeConnection = await NativeConnection.connect({ address: temporal.address });
+    cleanup.push(() => nativeConnection.close());
+    const worker = await createSnowpatrolWorker({
+      connection: nativeConnection,
+      namespace: temporal.namespace,
+      activities: activitiesFor(config, database, temporal.namespace),
+      maxConcurrentActivities: config.maxConcurrentActivities,
+    });
+    options.log('Worker: polling task queue "snowpatrol"');
+    return await worker.runUntil(fn(app));
+  } finally {
+    for (const close of cleanup.reverse()) {
+      await close().catch((err: unknown) => options.log(`warning: cleanup failed: ${String(err)}`));
+    }
+  }
+}

@@ -1,0 +1,59 @@
+/** `snowpatrol run` and `snowpatrol demo`: the pipeline for one day, with an in-process worker by default. */
+import { listAnomalies } from '../../activities/store/anomaly-store';
+import { addDays } from '../../schemas/dates';
+import type { Config } from '../../schemas/config';
+import { withApp } from '../app';
+import { progress } from '../options';
+import { anomaliesTable, pipelineSummary } from '../report';
+import { runPipeline } from '../run-pipeline';
+
+export interface PipelineCommandOptions {
+  asOf: string;
+  source?: string;
+  historyDays?: number;
+  scoreDays?: number;
+  notify: boolean;
+  rerun: boolean;
+  worker: boolean;
+  json: boolean;
+}
+
+export async function pipelineCommand(config: Config, opts: PipelineCommandOptions): Promise<void> {
+  const started = Date.now();
+  await withApp(config, { worker: opts.worker, log: progress }, async (app) => {
+    const run = await runPipeline(
+      app,
+      {
+        asOf: opts.asOf,
+        source: opts.source,
+        historyDays: opts.historyDays,
+        scoreDays: opts.scoreDays,
+        notify: opts.notify,
+      },
+      { rerun: opts.rerun, log: progress },
+    );
+    const from = addDays(opts.asOf, 1 - (opts.scoreDays ?? 1));
+    const anomalies = await listAnomalies(app.database.db, from, opts.asOf);
+    if (opts.json) {
+      process.stdout.write(`${JSON.stringify({ workflowId: run.workflowId, runId: run.runId, url: run.url, result: run.result, anomalies }, null, 2)}\n`);
+      return;
+    }
+    const out = [
+      '',
+      pipelineSummary(run.result),
+      '',
+      `Anomalies ${from} → ${opts.asOf}:`,
+      anomaliesTable(anomalies),
+      '',
+      run.result.notify?.destination
+        ? `Block Kit alert: ${run.result.notify.destination}`
+        : `Block Kit alerts: ${config.outboxDir} (nothing new this run)`,
+      `Web UI: ${run.url}`,
+      app.temporal.description.startsWith('dev server started here')
+        ? '  (the dev server stops with this command; `npm run dev-server` brings the Web UI back with this history)'
+        : '',
+      `Done in ${((Date.now() - started) / 1000).toFixed(1)} s.`,
+    ];
+    process.stdout.write(`${out.filter((l, i) => l !== '' || out[i - 1] !== '').join('\n')}\n`);
+  });
+}

@@ -1,0 +1,34 @@
+/** `snowpatrol worker`: a long-running worker; drains gracefully on SIGINT/SIGTERM. */
+import { NativeConnection } from '@temporalio/worker';
+import { describeConfig, type Config } from '../../schemas/config';
+import { createSnowpatrolWorker } from '../../worker/create-worker';
+import { installRuntime } from '../../worker/runtime';
+import { activitiesFor, openConfiguredDatabase } from '../app';
+import { isListening } from '../dev-server';
+import { progress } from '../options';
+
+export async function workerCommand(config: Config): Promise<void> {
+  const address = config.temporal.address ?? '127.0.0.1:7233';
+  if (!config.temporal.address && !(await isListening('127.0.0.1', 7233))) {
+    throw new Error('no Temporal server on localhost:7233: set TEMPORAL_ADDRESS, or start one with `snowpatrol dev-server`');
+  }
+  installRuntime('INFO');
+  const database = await openConfiguredDatabase(config);
+  try {
+    const connection = await NativeConnection.connect({ address });
+    try {
+      const worker = await createSnowpatrolWorker({
+        connection,
+        namespace: config.temporal.namespace,
+        activities: activitiesFor(config, database, config.temporal.namespace),
+        maxConcurrentActivities: config.maxConcurrentActivities,
+      });
+      progress(`snowpatrol worker: ${JSON.stringify(describeConfig(config))}; Ctrl-C drains and stops`);
+      await worker.run();
+    } finally {
+      await connection.close();
+    }
+  } finally {
+    await database.close();
+  }
+}

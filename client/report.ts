@@ -1,0 +1,59 @@
+/** Human-readable output: tables of anomalies and models, and a pipeline summary. */
+import type { AnomalyRow } from '../activities/store/anomaly-store';
+import type { ModelSummary } from '../activities/store/model-store';
+import type { PipelineResult } from '../schemas/results';
+
+/** A plain text table; numbers right-aligned. */
+export function table(headers: string[], rows: (string | number)[][]): string {
+  const cells = rows.map((r) => r.map((c) => (typeof c === 'number' ? c.toFixed(1) : c)));
+  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i].length)));
+  const numeric = headers.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number'));
+  const line = (r: string[]) =>
+    r.map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  return [line(headers), ...cells.map(line)].join('\n');
+}
+
+export function anomaliesTable(rows: readonly AnomalyRow[]): string {
+  if (rows.length === 0) return 'No anomalies.';
+  return table(
+    ['WAREHOUSE', 'DATE', 'ACTUAL', 'EXPECTED', 'EXCESS', 'DIRECTION', 'SEVERITY', 'STATUS', 'MODEL'],
+    rows.map((a) => [a.warehouse, a.usageDate, a.actual, a.expected, a.excessCredits, a.direction, a.severity, a.status, `#${a.modelVersionId}`]),
+  );
+}
+
+export function modelsTable(rows: readonly ModelSummary[]): string {
+  if (rows.length === 0) return 'No models yet: run the pipeline first.';
+  return table(
+    ['ID', 'WAREHOUSE', 'VERSION', 'TRAINED ON', 'THRESHOLD', 'ALIASES', 'SHA256'],
+    rows.map((m) => [
+      String(m.id),
+      m.warehouse,
+      `v${m.version}`,
+      `${m.trainedFrom} → ${m.trainedTo}`,
+      m.threshold.toFixed(4),
+      m.aliases.join(',') || '-',
+      m.artifactSha256.slice(0, 12),
+    ]),
+  );
+}
+
+/** One line per stage, from the pipeline's result. */
+export function pipelineSummary(r: PipelineResult): string {
+  const created = r.train.models.filter((m) => m.created).length;
+  const lines = [
+    `ingest    ${r.ingest.source}: ${r.ingest.days} day(s) ${r.ingest.from} → ${r.ingest.to}, ${r.ingest.rowsRead} hourly rows read, ${r.ingest.rowsUpserted} new or changed, ${r.ingest.warehouses} warehouses`,
+    `features  ${r.features.warehouses} warehouses, ${r.features.rows} feature rows new or changed (${r.features.from} → ${r.features.to})`,
+    `train     ${r.train.models.length} models on ${r.train.trainedFrom} → ${r.train.trainedTo} (${created} new, ${r.train.models.length - created} reused)` +
+      (r.train.skipped.length ? `; skipped: ${r.train.skipped.map((s) => `${s.warehouse} (${s.reason})`).join(', ')}` : ''),
+    `score     ${r.score.scored} warehouse-days scored ${r.score.from} → ${r.score.to}, ${r.score.anomalies} anomalous`,
+  ];
+  if (r.notify) {
+    lines.push(
+      r.notify.alerted > 0
+        ? `notify    ${r.notify.alerted} new alert(s) written to ${r.notify.destination}` +
+            (r.notify.alreadyAlerted ? ` (${r.notify.alreadyAlerted} already alerted)` : '')
+        : `notify    no new alerts (${r.notify.alreadyAlerted} anomalies already alerted earlier)`,
+    );
+  } else lines.push('notify    skipped (--no-notify)');
+  return lines.join('\n');
+}

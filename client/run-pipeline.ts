@@ -1,0 +1,79 @@
+/** Start (or attach to) the pipeline run for a day, show its progress live, and wait for the result. */
+import { WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { SEARCH_ATTRIBUTES, TASK_QUEUE, WORKFLOW_TYPES, workflowIdFor } from '../schemas/constants';
+import type { PipelineInput } from '../schemas/inputs';
+import { runUrl } from '../schemas/links';
+import type { PipelineProgress, PipelineResult } from '../schemas/results';
+import type { snowpatrolPipeline } from '../workflows';
+import type { AppSession } from './app';
+
+export interface PipelineRun {
+  result: PipelineResult;
+  workflowId: string;
+  runId: string;
+  url: string;
+  /** False when the day had already completed and its stored result is shown. */
+  executed: boolean;
+}
+
+export interface RunOptions {
+  /** Run again even if this day already completed (activities are idempotent). */
+  rerun: boolean;
+  log: (line: string) => void;
+}
+
+export async function runPipeline(app: AppSession, input: PipelineInput & { asOf: string }, options: RunOptions): Promise<PipelineRun> {
+  const workflowId = workflowIdFor('pipeline', input.asOf);
+  let handle: WorkflowHandle<typeof snowpatrolPipeline>;
+  let executed = true;
+  try {
+    handle = await app.client.workflow.start<typeof snowpatrolPipeline>(WORKFLOW_TYPES.pipeline, {
+      taskQueue: TASK_QUEUE,
+      workflowId,
+      args: [input],
+      // A finished day is not run twice unless asked; a running one is joined, not duplicated.
+      workflowIdReusePolicy: options.rerun
+        ? WorkflowIdReusePolicy.ALLOW_DUPLICATE
+        : WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.asOf, value: input.asOf }],
+      staticSummary: `snowpatrol pipeline for ${input.asOf}`,
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    options.log(`Pipeline for ${input.asOf} already completed; showing its result (pass --rerun to run it again).`);
+    handle = app.client.workflow.getHandle<typeof snowpatrolPipeline>(workflowId);
+    executed = false;
+  }
+  const { runId } = await handle.describe();
+  const url = runUrl(app.temporal.uiUrl, app.temporal.namespace, workflowId, runId);
+  options.log(`Pipeline: ${workflowId} (${url})`);
+  const result = executed ? await followProgress(handle, options.log) : await handle.result();
+  return { result, workflowId, runId, url, executed };
+}
+
+/** Print each stage as the run enters it and when it finishes, from the workflow's `progress` query. */
+async function followProgress(handle: WorkflowHandle<typeof snowpatrolPipeline>, log: (line: string) => void): Promise<PipelineResult> {
+  let done = false;
+  const resultPromise = handle.result().finally(() => {
+    done = true;
+  });
+  let printed = 0;
+  let current = '';
+  const report = (progress: PipelineProgress) => {
+    for (const stage of progress.completed.slice(printed)) log(`  ✓ ${stage.stage} (${stage.seconds.toFixed(1)} s)`);
+    printed = Math.max(printed, progress.completed.length);
+    if (progress.stage !== current && !['starting', 'done'].includes(progress.stage)) log(`  ▸ ${progress.stage}…`);
+    current = progress.stage;
+  };
+  while (!done) {
+    const progress = await handle.query<PipelineProgress>('progress').catch(() => undefined);
+    if (progress) report(progress);
+    await Promise.race([resultPromise.catch(() => undefined), new Promise((r) => setTimeout(r, 250))]);
+  }
+  const result = await resultPromise;
+  const final = await handle.query<PipelineProgress>('progress').catch(() => undefined);
+  if (final) report(final);
+  return result;
+}

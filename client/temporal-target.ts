@@ -1,0 +1,39 @@
+/** Which Temporal to talk to: TEMPORAL_ADDRESS, a dev server already on localhost:7233, or one started here. */
+import type { Config } from '../schemas/config';
+import { isListening, startDevServer } from './dev-server';
+import { resolveTemporalCli } from './temporal-cli';
+
+export interface TemporalTarget {
+  address: string;
+  namespace: string;
+  uiUrl: string;
+  /** Human description for progress output. */
+  description: string;
+  stop(): Promise<void>;
+}
+
+export async function ensureTemporal(config: Config, log: (line: string) => void): Promise<TemporalTarget> {
+  const namespace = config.temporal.namespace;
+  if (config.temporal.address) {
+    return { address: config.temporal.address, namespace, uiUrl: config.webUiUrl, description: config.temporal.address, stop: async () => undefined };
+  }
+  if (await isListening('127.0.0.1', 7233)) {
+    return {
+      address: '127.0.0.1:7233',
+      namespace,
+      uiUrl: config.webUiUrl,
+      description: 'the Temporal server already running on localhost:7233',
+      stop: async () => undefined,
+    };
+  }
+  const cliPath = await resolveTemporalCli({ explicitPath: config.temporal.cliPath, home: config.home, log });
+  log(`Temporal: starting the dev server (${cliPath})…`);
+  const server = await startDevServer({ cliPath, home: config.home, namespace });
+  return {
+    address: server.address,
+    namespace,
+    uiUrl: server.uiUrl,
+    description: `dev server started here (state in ${config.home}/temporal.db)`,
+    stop: server.stop,
+  };
+}
