@@ -1,4 +1,4 @@
-/** Which Temporal to talk to: TEMPORAL_ADDRESS, a dev server already on localhost:7233, or one started here. */
+/** Which Temporal to talk to: TEMPORAL_ADDRESS, a dev server already on the dev port (7233), or one started here. */
 import type { Config } from '../schemas/config';
 import { isListening, startDevServer } from './dev-server';
 import { resolveTemporalCli } from './temporal-cli';
@@ -17,18 +17,25 @@ export async function ensureTemporal(config: Config, log: (line: string) => void
   if (config.temporal.address) {
     return { address: config.temporal.address, namespace, uiUrl: config.webUiUrl, description: config.temporal.address, stop: async () => undefined };
   }
-  if (await isListening('127.0.0.1', 7233)) {
+  const port = config.temporal.devPort;
+  if (await isListening('127.0.0.1', port)) {
     return {
-      address: '127.0.0.1:7233',
+      address: `127.0.0.1:${port}`,
       namespace,
       uiUrl: config.webUiUrl,
-      description: 'the Temporal server already running on localhost:7233',
+      description: `the Temporal server already running on localhost:${port}`,
       stop: async () => undefined,
     };
   }
   const cliPath = await resolveTemporalCli({ explicitPath: config.temporal.cliPath, home: config.home, log });
   log(`Temporal: starting the dev server (${cliPath})…`);
-  const server = await startDevServer({ cliPath, home: config.home, namespace });
+  const server = await startDevServer({
+    cliPath,
+    home: config.home,
+    namespace,
+    port,
+    uiPort: config.temporal.devUiPort,
+  });
   return {
     address: server.address,
     namespace,

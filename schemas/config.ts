@@ -46,6 +46,8 @@ const envSchema = z.object({
   SNOWPATROL_OUTBOX_DIR: optionalText,
   SNOWPATROL_MAX_CONCURRENT_ACTIVITIES: positiveInt(4),
   SNOWPATROL_LOG_JSON: bool('SNOWPATROL_LOG_JSON'),
+  SNOWPATROL_DEV_SERVER_PORT: positiveInt(7233),
+  SNOWPATROL_DEV_SERVER_UI_PORT: positiveInt(8233),
   TEMPORAL_ADDRESS: optionalText,
   TEMPORAL_NAMESPACE: optionalText,
   TEMPORAL_CLI_PATH: optionalText,
@@ -68,7 +70,14 @@ export interface Config {
   outboxDir: string;
   maxConcurrentActivities: number;
   logJson: boolean;
-  temporal: { address: string | undefined; namespace: string; cliPath: string | undefined };
+  temporal: {
+    address: string | undefined;
+    namespace: string;
+    cliPath: string | undefined;
+    /** Ports of the embedded dev server (used when `address` is unset). */
+    devPort: number;
+    devUiPort: number;
+  };
   databaseUrl: string | undefined;
 }
 
@@ -92,7 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     home,
     source: e.SNOWPATROL_SOURCE ?? 'demo',
     demoSeed: e.SNOWPATROL_DEMO_SEED,
-    webUiUrl: (e.SNOWPATROL_WEB_UI_URL ?? 'http://localhost:8233').replace(/\/$/, ''),
+    webUiUrl: (e.SNOWPATROL_WEB_UI_URL ?? `http://localhost:${e.SNOWPATROL_DEV_SERVER_UI_PORT}`).replace(/\/$/, ''),
     outboxDir: path.resolve(cwd, e.SNOWPATROL_OUTBOX_DIR ?? path.join(home, 'outbox')),
     maxConcurrentActivities: e.SNOWPATROL_MAX_CONCURRENT_ACTIVITIES,
     logJson: e.SNOWPATROL_LOG_JSON ?? false,
@@ -100,6 +109,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE ?? 'default',
       cliPath: e.TEMPORAL_CLI_PATH,
+      devPort: e.SNOWPATROL_DEV_SERVER_PORT,
+      devUiPort: e.SNOWPATROL_DEV_SERVER_UI_PORT,
     },
     databaseUrl: e.DATABASE_URL,
   };

@@ -6,7 +6,13 @@ import { resolveTemporalCli } from '../temporal-cli';
 
 export async function devServerCommand(config: Config): Promise<void> {
   const cliPath = await resolveTemporalCli({ explicitPath: config.temporal.cliPath, home: config.home, log: progress });
-  const server = await startDevServer({ cliPath, home: config.home, namespace: config.temporal.namespace });
+  const server = await startDevServer({
+    cliPath,
+    home: config.home,
+    namespace: config.temporal.namespace,
+    port: config.temporal.devPort,
+    uiPort: config.temporal.devUiPort,
+  });
   progress(
     `Temporal dev server on ${server.address}, Web UI ${server.uiUrl} (state in ${config.home}/temporal.db). Ctrl-C to stop.`,
   );

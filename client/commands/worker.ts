@@ -8,9 +8,10 @@ import { isListening } from '../dev-server';
 import { progress } from '../options';
 
 export async function workerCommand(config: Config): Promise<void> {
-  const address = config.temporal.address ?? '127.0.0.1:7233';
-  if (!config.temporal.address && !(await isListening('127.0.0.1', 7233))) {
-    throw new Error('no Temporal server on localhost:7233: set TEMPORAL_ADDRESS, or start one with `snowpatrol dev-server`');
+  const port = config.temporal.devPort;
+  const address = config.temporal.address ?? `127.0.0.1:${port}`;
+  if (!config.temporal.address && !(await isListening('127.0.0.1', port))) {
+    throw new Error(`no Temporal server on localhost:${port}: set TEMPORAL_ADDRESS, or start one with \`snowpatrol dev-server\``);
   }
   installRuntime('INFO');
   const database = await openConfiguredDatabase(config);

@@ -1,0 +1,146 @@
+/**
+ * The whole pipeline through a real Temporal dev server, a real worker and the real Postgres on 127.0.0.1:
+ * it finds the demo organisation's injected anomalies, alerts each once, and a second run of the same day
+ * changes nothing. Bad input fails fast, names the field, and writes nothing.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { createActivities } from '../../activities';
+import { demoAnomalyLabels } from '../../activities/sources/demo-org';
+import { openSource } from '../../activities/sources';
+import { openDatabase, type Database } from '../../activities/store/database';
+import { listAnomalies } from '../../activities/store/anomaly-store';
+import { TASK_QUEUE, WORKFLOW_TYPES, workflowIdFor } from '../../schemas/constants';
+import { addDays } from '../../schemas/dates';
+import type { PipelineResult } from '../../schemas/results';
+import { modelVersions, notifications } from '../../schemas/tables';
+import { createSnowpatrolWorker } from '../../worker/create-worker';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
+import { tableCounts } from '../helpers/state';
+import { startTemporal } from '../helpers/temporal';
+
+const AS_OF = '2026-03-31';
+const SCORE_DAYS = 28;
+const SCORE_FROM = addDays(AS_OF, 1 - SCORE_DAYS);
+const SEED = 42;
+
+let env: TestWorkflowEnvironment;
+let testDb: TestDatabase;
+let database: Database;
+let worker: Worker;
+let running: Promise<void>;
+let outboxDir: string;
+
+beforeAll(async () => {
+  env = await startTemporal();
+  testDb = await createTestDatabase();
+  database = await openDatabase({ databaseUrl: testDb.url });
+  outboxDir = fs.mkdtempSync(path.join(os.tmpdir(), 'snowpatrol-outbox-'));
+  worker = await createSnowpatrolWorker({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    activities: createActivities({
+      db: database.db,
+      openSource: (spec) => openSource(spec, { demoSeed: SEED, cwd: process.cwd() }),
+      defaultSource: 'demo',
+      outboxDir,
+      webUiUrl: 'http://localhost:8233',
+      namespace: env.namespace ?? 'default',
+    }),
+    maxConcurrentActivities: 4,
+  });
+  running = worker.run();
+});
+
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+  await database?.close();
+  await testDb?.drop();
+  await env?.teardown();
+  fs.rmSync(outboxDir, { recursive: true, force: true });
+});
+
+function runPipeline(input: unknown, workflowId = workflowIdFor('pipeline', AS_OF)): Promise<PipelineResult> {
+  return env.client.workflow.execute(WORKFLOW_TYPES.pipeline, { taskQueue: TASK_QUEUE, workflowId, args: [input] });
+}
+
+const pipelineInput = { asOf: AS_OF, source: 'demo', historyDays: 180, scoreDays: SCORE_DAYS };
+
+test('finds the injected anomalies, point in time, and alerts each one once', async () => {
+  const result = await runPipeline(pipelineInput);
+
+  expect(result.ingest).toMatchObject({ from: addDays(AS_OF, -179), to: AS_OF, days: 180, warehouses: 6 });
+  expect(result.ingest.rowsUpserted).toBe(result.ingest.rowsRead);
+  expect(result.train.models).toHaveLength(6);
+  expect(result.score.scored).toBe(6 * SCORE_DAYS);
+
+  const found = await listAnomalies(database.db, SCORE_FROM, AS_OF);
+  const labels = demoAnomalyLabels(SCORE_FROM, AS_OF, SEED);
+  const isLabelled = (a: { warehouse: string; usageDate: string }) =>
+    labels.some((l) => l.warehouse === a.warehouse && l.day === a.usageDate);
+  const caught = labels.filter((l) => found.some((a) => a.warehouse === l.warehouse && a.usageDate === l.day));
+  // The big ones must not slip through; most findings must be real.
+  const runaways = labels.filter((l) => l.kind === 'runaway');
+  expect(runaways.length).toBeGreaterThan(0);
+  expect(runaways.every((l) => caught.includes(l))).toBe(true);
+  expect(caught.length / labels.length).toBeGreaterThanOrEqual(0.6);
+  expect(found.filter(isLabelled).length / found.length).toBeGreaterThanOrEqual(0.8);
+
+  // Each day was judged by a model trained only on earlier days.
+  const models = await database.db.select().from(modelVersions);
+  for (const anomaly of found) {
+    const model = models.find((m) => m.id === anomaly.modelVersionId);
+    expect(model?.trainedTo < anomaly.usageDate).toBe(true);
+    expect(anomaly.direction).toBe(anomaly.actual > anomaly.expected ? 'high' : 'low');
+  }
+
+  // One alert per anomaly, all delivered into one Block Kit message in the outbox.
+  const sent = await database.db.select().from(notifications);
+  expect(sent).toHaveLength(found.length);
+  expect(sent.every((n) => n.status === 'sent')).toBe(true);
+  expect(result.notify).toMatchObject({ alerted: found.length, alreadyAlerted: 0 });
+  const files = fs.readdirSync(outboxDir);
+  expect(files).toHaveLength(1);
+  const message = JSON.parse(fs.readFileSync(path.join(outboxDir, files[0]), 'utf8'));
+  for (const anomaly of found) expect(JSON.stringify(message.blocks)).toContain(anomaly.warehouse);
+  expect(message.metadata.event_payload.keys).toHaveLength(found.length);
+});
+
+test('running the same day again adds no rows, no models and no alerts', async () => {
+  const before = await tableCounts(database.db);
+  const outboxBefore = fs.readdirSync(outboxDir);
+
+  const again = await runPipeline(pipelineInput);
+
+  expect(await tableCounts(database.db)).toEqual(before);
+  expect(fs.readdirSync(outboxDir)).toEqual(outboxBefore);
+  expect(again.ingest.rowsUpserted).toBe(0);
+  expect(again.ingest.days).toBe(3); // only the trailing re-load window
+  expect(again.train.models.every((m) => !m.created)).toBe(true);
+  expect(again.notify).toMatchObject({ alerted: 0, alreadyAlerted: before.anomalies, destination: null });
+});
+
+test.each([
+  [{ asOf: 'yesterday' }, 'asOf'],
+  [{ scoreDays: 0 }, 'scoreDays'],
+  [{ source: 'snowflake' }, 'source'],
+  [{ histroyDays: 30 }, 'unknown field(s) "histroyDays"'],
+  ['2026-11-20', 'input must be a JSON object'],
+])('rejects input %j without retrying or writing anything', async (input, named) => {
+  const before = await tableCounts(database.db);
+  const error: unknown = await runPipeline(input, `bad-input-${Math.random()}`).catch((e: unknown) => e);
+
+  expect(error).toBeInstanceOf(WorkflowFailedError);
+  const cause = (error as WorkflowFailedError).cause;
+  expect(cause).toBeInstanceOf(ApplicationFailure);
+  expect((cause as ApplicationFailure).type).toBe('InvalidInput');
+  expect((cause as ApplicationFailure).nonRetryable).toBe(true);
+  expect((cause as ApplicationFailure).message).toContain(named);
+  expect(await tableCounts(database.db)).toEqual(before);
+});

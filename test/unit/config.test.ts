@@ -1,0 +1,136 @@
+import path from 'node:path';
+import type { Config } from '../../schemas/config';
+import { ConfigError, describeConfig, loadConfig, redactUrl } from '../../schemas/config';
+
+const CWD = path.resolve('/srv/snowpatrol');
+
+/** The ConfigError loadConfig throws for `env` (fails the test if it did not throw one). */
+function configError(env: NodeJS.ProcessEnv): ConfigError {
+  try {
+    loadConfig(env, CWD);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return err as ConfigError;
+  }
+  throw new Error('expected the configuration to be rejected');
+}
+
+describe('loadConfig', () => {
+  it('runs with no environment at all: demo source, state under <cwd>/.snowpatrol, embedded dev server', () => {
+    const config = loadConfig({}, CWD);
+    expect(config).toEqual<Config>({
+      home: path.join(CWD, '.snowpatrol'),
+      source: 'demo',
+      demoSeed: 42,
+      webUiUrl: 'http://localhost:8233',
+      outboxDir: path.join(CWD, '.snowpatrol', 'outbox'),
+      maxConcurrentActivities: 4,
+      logJson: false,
+      temporal: { address: undefined, namespace: 'default', cliPath: undefined, devPort: 7233, devUiPort: 8233 },
+      databaseUrl: undefined,
+    });
+  });
+
+  it('reads the variables it is given, resolving relative paths against cwd', () => {
+    const config = loadConfig(
+      {
+        SNOWPATROL_HOME: 'state',
+        SNOWPATROL_SOURCE: 'csv:exports/metering.csv',
+        SNOWPATROL_WEB_UI_URL: 'https://temporal.example.com/',
+        SNOWPATROL_MAX_CONCURRENT_ACTIVITIES: '16',
+        TEMPORAL_ADDRESS: 'temporal.example.com:7233',
+        TEMPORAL_NAMESPACE: 'finops',
+      },
+      CWD,
+    );
+    expect(config.home).toBe(path.join(CWD, 'state'));
+    expect(config.outboxDir).toBe(path.join(CWD, 'state', 'outbox'));
+    expect(config.source).toBe('csv:exports/metering.csv');
+    expect(config.webUiUrl).toBe('https://temporal.example.com');
+    expect(config.maxConcurrentActivities).toBe(16);
+    expect(config.temporal.address).toBe('temporal.example.com:7233');
+    expect(config.temporal.namespace).toBe('finops');
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ SNOWPATROL_SOURCE: '', DATABASE_URL: '', SNOWPATROL_LOG_JSON: '' }, CWD)).toEqual(
+      loadConfig({}, CWD),
+    );
+  });
+
+  it.each([
+    ['false', false],
+    ['0', false],
+    ['off', false],
+    ['true', true],
+    ['YES', true],
+    ['1', true],
+  ])('reads SNOWPATROL_LOG_JSON=%p as %p', (value, expected) => {
+    expect(loadConfig({ SNOWPATROL_LOG_JSON: value }, CWD).logJson).toBe(expected);
+  });
+
+  it('reports every bad variable in one error', () => {
+    const error = configError({
+      SNOWPATROL_SOURCE: 'bogus',
+      DATABASE_URL: 'mysql://x',
+      SNOWPATROL_MAX_CONCURRENT_ACTIVITIES: '0',
+      SNOWPATROL_LOG_JSON: 'maybe',
+    });
+    expect(error.problems).toHaveLength(4);
+    expect(error.problems).toEqual(
+      expect.arrayContaining([
+        'SNOWPATROL_SOURCE: expected "demo" or "csv:<path>", got "bogus"',
+        'DATABASE_URL: must start with postgres:// or postgresql://',
+        'SNOWPATROL_MAX_CONCURRENT_ACTIVITIES: must be a positive whole number, got "0"',
+        'SNOWPATROL_LOG_JSON: SNOWPATROL_LOG_JSON must be true or false, got "maybe"',
+      ]),
+    );
+    for (const variable of ['SNOWPATROL_SOURCE', 'DATABASE_URL', 'SNOWPATROL_MAX_CONCURRENT_ACTIVITIES', 'SNOWPATROL_LOG_JSON']) {
+      expect(error.message).toContain(variable);
+    }
+  });
+
+  it('does not echo a rejected DATABASE_URL, which may hold a password', () => {
+    const error = configError({ DATABASE_URL: 'mysql://admin:hunter2@db.internal/app' });
+    expect(error.message).not.toContain('hunter2');
+  });
+});
+
+describe('redactUrl', () => {
+  it('hides the password and keeps the rest', () => {
+    expect(redactUrl('postgres://snow:s3cr3t@db.internal:5432/snowpatrol')).toBe(
+      'postgres://snow:***@db.internal:5432/snowpatrol',
+    );
+  });
+
+  it('leaves a URL without a password alone', () => {
+    expect(redactUrl('postgresql://db.internal/snowpatrol')).toBe('postgresql://db.internal/snowpatrol');
+    expect(redactUrl('postgres://snow@db.internal/snowpatrol')).toBe('postgres://snow@db.internal/snowpatrol');
+  });
+});
+
+describe('describeConfig', () => {
+  it('shows where the database is but never its password', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://snow:s3cr3t-pw@db.internal:5432/snowpatrol' }, CWD);
+    const summary = JSON.stringify(describeConfig(config));
+    expect(summary).not.toContain('s3cr3t-pw');
+    expect(describeConfig(config).database).toBe('postgres://snow:***@db.internal:5432/snowpatrol');
+  });
+
+  it('never shows any part of a password that contains "@"', () => {
+    // postgres.js (via WHATWG URL) reads this password as "p@ssw0rd": userinfo ends at the LAST "@".
+    const config = loadConfig({ DATABASE_URL: 'postgres://snow:p@ssw0rd@db.internal:5432/snowpatrol' }, CWD);
+    const summary = JSON.stringify(describeConfig(config));
+    expect(summary).not.toContain('ssw0rd');
+  });
+
+  it('describes the embedded defaults', () => {
+    expect(describeConfig(loadConfig({}, CWD))).toEqual({
+      temporal: 'embedded dev server',
+      namespace: 'default',
+      database: `PGlite (${path.join(CWD, '.snowpatrol', 'pglite')})`,
+      source: 'demo',
+      alerts: `outbox (${path.join(CWD, '.snowpatrol', 'outbox')})`,
+    });
+  });
+});
