@@ -8,5 +8,6 @@ module.exports = {
   globalSetup: '<rootDir>/test/global-setup.ts',
   // Integration tests share one Temporal CLI build and one Postgres; run files one at a time on this 2-core box.
   maxWorkers: 1,
+  reporters: ['default', '<rootDir>/test/summary-reporter.js'],
   testTimeout: 120_000,
 };

@@ -62,7 +62,13 @@ export function createTrainActivities(deps: TrainDeps) {
       }
       const residuals = rows.map((r) => [r.residual]);
       const fingerprint = sha256(
-        JSON.stringify({ algorithm: ALGORITHM, params, seed: deps.modelParams.seed, version, days: rows.map((r) => [r.usageDate, r.residual]) }),
+        JSON.stringify({
+          algorithm: ALGORITHM,
+          params,
+          seed: deps.modelParams.seed,
+          version,
+          days: rows.map((r) => [r.usageDate, r.residual]),
+        }),
       );
       const existing = await findByFingerprint(deps.db, input.warehouse, fingerprint);
       let model = existing;
@@ -96,7 +102,13 @@ export function createTrainActivities(deps: TrainDeps) {
         created = inserted.created;
       }
       await setAlias(deps.db, input.warehouse, 'latest', model.id);
-      return { warehouse: input.warehouse, status: 'trained', modelVersionId: model.id, version: model.version, created };
+      return {
+        warehouse: input.warehouse,
+        status: 'trained',
+        modelVersionId: model.id,
+        version: model.version,
+        created,
+      };
     },
   };
 }

@@ -51,10 +51,21 @@ function program(): Command {
     .option('--rerun', 'run again even if this day already completed', false)
     .option('--no-worker', 'do not run a worker in this process (use the workers on TEMPORAL_ADDRESS)')
     .option('--json', 'print the result as JSON', false)
-    .action(async (o: { asOf?: string; source?: string; historyDays: number; scoreDays: number; notify: boolean; rerun: boolean; worker: boolean; json: boolean }) => {
-      installRuntime('WARN');
-      await pipelineCommand(loadConfig(), { ...o, asOf: o.asOf ?? yesterday() });
-    });
+    .action(
+      async (o: {
+        asOf?: string;
+        source?: string;
+        historyDays: number;
+        scoreDays: number;
+        notify: boolean;
+        rerun: boolean;
+        worker: boolean;
+        json: boolean;
+      }) => {
+        installRuntime('WARN');
+        await pipelineCommand(loadConfig(), { ...o, asOf: o.asOf ?? yesterday() });
+      },
+    );
 
   cli
     .command('ingest')

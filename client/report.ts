@@ -9,7 +9,10 @@ export function table(headers: string[], rows: (string | number)[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i].length)));
   const numeric = headers.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number'));
   const line = (r: string[]) =>
-    r.map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+    r
+      .map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(headers), ...cells.map(line)].join('\n');
 }
 
@@ -17,7 +20,17 @@ export function anomaliesTable(rows: readonly AnomalyRow[]): string {
   if (rows.length === 0) return 'No anomalies.';
   return table(
     ['WAREHOUSE', 'DATE', 'ACTUAL', 'EXPECTED', 'EXCESS', 'DIRECTION', 'SEVERITY', 'STATUS', 'MODEL'],
-    rows.map((a) => [a.warehouse, a.usageDate, a.actual, a.expected, a.excessCredits, a.direction, a.severity, a.status, `#${a.modelVersionId}`]),
+    rows.map((a) => [
+      a.warehouse,
+      a.usageDate,
+      a.actual,
+      a.expected,
+      a.excessCredits,
+      a.direction,
+      a.severity,
+      a.status,
+      `#${a.modelVersionId}`,
+    ]),
   );
 }
 
@@ -44,7 +57,9 @@ export function pipelineSummary(r: PipelineResult): string {
     `ingest    ${r.ingest.source}: ${r.ingest.days} day(s) ${r.ingest.from} → ${r.ingest.to}, ${r.ingest.rowsRead} hourly rows read, ${r.ingest.rowsUpserted} new or changed, ${r.ingest.warehouses} warehouses`,
     `features  ${r.features.warehouses} warehouses, ${r.features.rows} feature rows new or changed (${r.features.from} → ${r.features.to})`,
     `train     ${r.train.models.length} models on ${r.train.trainedFrom} → ${r.train.trainedTo} (${created} new, ${r.train.models.length - created} reused)` +
-      (r.train.skipped.length ? `; skipped: ${r.train.skipped.map((s) => `${s.warehouse} (${s.reason})`).join(', ')}` : ''),
+      (r.train.skipped.length
+        ? `; skipped: ${r.train.skipped.map((s) => `${s.warehouse} (${s.reason})`).join(', ')}`
+        : ''),
     `score     ${r.score.scored} warehouse-days scored ${r.score.from} → ${r.score.to}, ${r.score.anomalies} anomalous`,
   ];
   if (r.notify) {

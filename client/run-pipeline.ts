@@ -23,7 +23,11 @@ export interface RunOptions {
   log: (line: string) => void;
 }
 
-export async function runPipeline(app: AppSession, input: PipelineInput & { asOf: string }, options: RunOptions): Promise<PipelineRun> {
+export async function runPipeline(
+  app: AppSession,
+  input: PipelineInput & { asOf: string },
+  options: RunOptions,
+): Promise<PipelineRun> {
   const workflowId = workflowIdFor('pipeline', input.asOf);
   let handle: WorkflowHandle<typeof snowpatrolPipeline>;
   let executed = true;
@@ -54,7 +58,10 @@ export async function runPipeline(app: AppSession, input: PipelineInput & { asOf
 }
 
 /** Print each stage as the run enters it and when it finishes, from the workflow's `progress` query. */
-async function followProgress(handle: WorkflowHandle<typeof snowpatrolPipeline>, log: (line: string) => void): Promise<PipelineResult> {
+async function followProgress(
+  handle: WorkflowHandle<typeof snowpatrolPipeline>,
+  log: (line: string) => void,
+): Promise<PipelineResult> {
   let done = false;
   const resultPromise = handle.result().finally(() => {
     done = true;

@@ -84,7 +84,9 @@ async function downloadWithSdk(binDir: string, log: (line: string) => void): Pro
   try {
     const { TestWorkflowEnvironment } = await import('@temporalio/testing');
     const env = await withTimeout(
-      TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'cached-download', downloadDir }, ui: false } }),
+      TestWorkflowEnvironment.createLocal({
+        server: { executable: { type: 'cached-download', downloadDir }, ui: false },
+      }),
       90_000,
     );
     await env.teardown();
@@ -117,7 +119,9 @@ function findExecutable(dir: string): string | undefined {
 /** Build the pinned CLI with `go install`, streaming Go's package-by-package progress. */
 async function goInstall(binDir: string, log: (line: string) => void): Promise<void> {
   fs.mkdirSync(binDir, { recursive: true });
-  log(`Temporal CLI: building ${TEMPORAL_CLI_MODULE} with go install (first time only; a cold build takes a few minutes)…`);
+  log(
+    `Temporal CLI: building ${TEMPORAL_CLI_MODULE} with go install (first time only; a cold build takes a few minutes)…`,
+  );
   const started = Date.now();
   let built = 0;
   const code = await new Promise<number>((resolve, reject) => {
@@ -131,7 +135,8 @@ async function goInstall(binDir: string, log: (line: string) => void): Promise<v
         tail.push(line);
         if (tail.length > 20) tail.shift();
         built++;
-        if (built % 100 === 0) log(`Temporal CLI: ${built} packages built (${Math.round((Date.now() - started) / 1000)} s)…`);
+        if (built % 100 === 0)
+          log(`Temporal CLI: ${built} packages built (${Math.round((Date.now() - started) / 1000)} s)…`);
       }
     };
     child.stdout.on('data', onLine);
@@ -142,7 +147,8 @@ async function goInstall(binDir: string, log: (line: string) => void): Promise<v
       resolve(status ?? 1);
     });
   });
-  if (code !== 0) throw new TemporalCliNotFoundError(`go install ${TEMPORAL_CLI_MODULE} failed (exit ${code}); see the output above`);
+  if (code !== 0)
+    throw new TemporalCliNotFoundError(`go install ${TEMPORAL_CLI_MODULE} failed (exit ${code}); see the output above`);
   log(`Temporal CLI: built in ${Math.round((Date.now() - started) / 1000)} s → ${path.join(binDir, 'temporal')}`);
 }
 
@@ -155,5 +161,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 function firstLine(err: unknown): string {
-  return String(err instanceof Error ? err.message : err).split('\n')[0].slice(0, 200);
+  return String(err instanceof Error ? err.message : err)
+    .split('\n')[0]
+    .slice(0, 200);
 }

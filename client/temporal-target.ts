@@ -15,7 +15,13 @@ export interface TemporalTarget {
 export async function ensureTemporal(config: Config, log: (line: string) => void): Promise<TemporalTarget> {
   const namespace = config.temporal.namespace;
   if (config.temporal.address) {
-    return { address: config.temporal.address, namespace, uiUrl: config.webUiUrl, description: config.temporal.address, stop: async () => undefined };
+    return {
+      address: config.temporal.address,
+      namespace,
+      uiUrl: config.webUiUrl,
+      description: config.temporal.address,
+      stop: async () => undefined,
+    };
   }
   const port = config.temporal.devPort;
   if (await isListening('127.0.0.1', port)) {

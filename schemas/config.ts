@@ -127,7 +127,16 @@ export function describeConfig(config: Config): Record<string, string> {
   };
 }
 
-/** `postgres://user:secret@host/db` → `postgres://user:***@host/db`. */
+/**
+ * `postgres://user:secret@host/db` → `postgres://user:***@host/db`. Parsed with the WHATWG URL parser, which
+ * splits credentials at the last `@` exactly as the driver does, so no part of a password survives.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/(\/\/[^:/@]+):[^@]*@/, '$1:***@');
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return `${url.split(':')[0]}://***`;
+  }
 }

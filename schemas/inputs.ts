@@ -18,11 +18,9 @@ const days = (min: number, max: number) =>
     .max(max, { error: `must be at most ${max}` });
 
 /** A metering source: `demo`, or `csv:<path to a WAREHOUSE_METERING_HISTORY export>`. */
-export const sourceSpec = z
-  .string()
-  .refine((s) => s === 'demo' || (s.startsWith('csv:') && s.length > 4), {
-    error: (issue) => `expected "demo" or "csv:<path>", got ${JSON.stringify(issue.input)}`,
-  });
+export const sourceSpec = z.string().refine((s) => s === 'demo' || (s.startsWith('csv:') && s.length > 4), {
+  error: (issue) => `expected "demo" or "csv:<path>", got ${JSON.stringify(issue.input)}`,
+});
 
 /** Defaults shared by the pipeline and the stages (documented in the README). */
 export const DEFAULTS = {

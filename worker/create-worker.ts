@@ -1,5 +1,5 @@
 /** Build a snowpatrol worker for the `snowpatrol` task queue from injected activities. */
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { type NativeConnection, Worker } from '@temporalio/worker';
 import type { Activities } from '../activities';
 import { TASK_QUEUE } from '../schemas/constants';
 import { workflowBundle } from './bundle';

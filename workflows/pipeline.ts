@@ -20,7 +20,12 @@ import { parseInput } from './validate';
 export async function snowpatrolPipeline(raw?: PipelineInput): Promise<PipelineResult> {
   const input = parseInput(pipelineInput, raw, WORKFLOW_TYPES.pipeline);
   const asOf = resolveAsOf(input.asOf);
-  const progress: PipelineProgress = { asOf, stage: 'starting', completed: [], startedAt: workflowInfo().startTime.toISOString() };
+  const progress: PipelineProgress = {
+    asOf,
+    stage: 'starting',
+    completed: [],
+    startedAt: workflowInfo().startTime.toISOString(),
+  };
   setHandler(progressQuery, () => progress);
 
   const scoreFrom = addDays(asOf, 1 - input.scoreDays);
@@ -51,16 +56,31 @@ export async function snowpatrolPipeline(raw?: PipelineInput): Promise<PipelineR
     `Load metering up to ${asOf}`,
   );
   const featuresFrom = ingest.days > 0 ? minDay(ingest.from, trainedFrom) : trainedFrom;
-  const features = await stage('features', prepareFeatures, { asOf, from: featuresFrom, to: asOf }, `Features ${featuresFrom} → ${asOf}`);
+  const features = await stage(
+    'features',
+    prepareFeatures,
+    { asOf, from: featuresFrom, to: asOf },
+    `Features ${featuresFrom} → ${asOf}`,
+  );
   const train = await stage(
     'train',
     trainModels,
     { asOf, trainedTo, trainingDays: input.trainingDays },
     `Train on ${trainedFrom} → ${trainedTo}`,
   );
-  const score = await stage('score', scoreAnomalies, { asOf, from: scoreFrom, to: asOf }, `Score ${scoreFrom} → ${asOf}`);
+  const score = await stage(
+    'score',
+    scoreAnomalies,
+    { asOf, from: scoreFrom, to: asOf },
+    `Score ${scoreFrom} → ${asOf}`,
+  );
   const notify = input.notify
-    ? await stage('notify', notifyAnomalies, { asOf, from: scoreFrom, to: asOf }, `Alert anomalies ${scoreFrom} → ${asOf}`)
+    ? await stage(
+        'notify',
+        notifyAnomalies,
+        { asOf, from: scoreFrom, to: asOf },
+        `Alert anomalies ${scoreFrom} → ${asOf}`,
+      )
     : null;
 
   progress.stage = 'done';

@@ -83,10 +83,16 @@ function extrapolateTrend(trend: number[], npoints: number): void {
   const range = (a: number, b: number) => Array.from({ length: b - a }, (_, i) => a + i);
 
   const fx = range(front, frontLast);
-  const [k1, n1] = fitLine(fx, fx.map((i) => trend[i]));
+  const [k1, n1] = fitLine(
+    fx,
+    fx.map((i) => trend[i]),
+  );
   for (let i = 0; i < front; i++) trend[i] = k1 * i + n1;
 
   const bx = range(backFirst, back);
-  const [k2, n2] = fitLine(bx, bx.map((i) => trend[i]));
+  const [k2, n2] = fitLine(
+    bx,
+    bx.map((i) => trend[i]),
+  );
   for (let i = back + 1; i < trend.length; i++) trend[i] = k2 * i + n2;
 }

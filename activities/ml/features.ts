@@ -32,7 +32,11 @@ export interface FeatureRow {
  * Features for every day of a complete calendar `series` from `fromDay` on. Days with fewer than two weeks of
  * history before them get no row (a decomposition needs two full periods).
  */
-export function pointInTimeFeatures(series: readonly DailyCredits[], fromDay: string, windowDays: number): FeatureRow[] {
+export function pointInTimeFeatures(
+  series: readonly DailyCredits[],
+  fromDay: string,
+  windowDays: number,
+): FeatureRow[] {
   if (windowDays < 2 * PERIOD) throw new RangeError(`windowDays must be at least ${2 * PERIOD}`);
   const credits = series.map((p) => p.credits);
   const stats = movingStats(credits, SMA_WINDOW);

@@ -37,6 +37,9 @@ interface LibraryNode {
 /** Train a seeded forest on `rows` (each row a feature vector). */
 export function trainForest(rows: number[][], params: ForestParams): ForestArtifact {
   if (rows.length < 2) throw new RangeError(`need at least 2 training rows, got ${rows.length}`);
+  if (!Number.isInteger(params.nEstimators) || params.nEstimators < 1) {
+    throw new RangeError(`nEstimators must be a positive integer, got ${params.nEstimators}`);
+  }
   const forest = new IsolationForest({ nEstimators: params.nEstimators });
   const unseeded = Math.random;
   Math.random = mulberry32(params.seed);
@@ -89,7 +92,8 @@ export function serializeArtifact(artifact: ForestArtifact): string {
 /** Parse stored artifact text, checking its format. */
 export function parseArtifact(text: string): ForestArtifact {
   const artifact = JSON.parse(text) as ForestArtifact;
-  if (artifact.format !== ARTIFACT_FORMAT) throw new Error(`unsupported model artifact format ${String(artifact.format)}`);
+  if (artifact.format !== ARTIFACT_FORMAT)
+    throw new Error(`unsupported model artifact format ${String(artifact.format)}`);
   return artifact;
 }
 

@@ -8,7 +8,12 @@ import path from 'node:path';
 import { sha256 } from '../ml/isolation-forest';
 
 /** Write `message` for these keys; returns the file path. */
-export async function writeOutboxMessage(dir: string, label: string, keys: string[], message: unknown): Promise<string> {
+export async function writeOutboxMessage(
+  dir: string,
+  label: string,
+  keys: string[],
+  message: unknown,
+): Promise<string> {
   await fs.promises.mkdir(dir, { recursive: true });
   const file = path.join(dir, `${label}-${sha256([...keys].sort().join('\n')).slice(0, 12)}.json`);
   const tmp = `${file}.${process.pid}.tmp`;

@@ -11,8 +11,7 @@ export const REQUIRED_COLUMNS = [
   'CREDITS_USED_CLOUD_SERVICES',
 ] as const;
 
-const TIMESTAMP =
-  /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)\s*(Z|[+-]\d{2}:?\d{2})?$/i;
+const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)\s*(Z|[+-]\d{2}:?\d{2})?$/i;
 
 /** Parse Snowflake's exported timestamps (`2026-11-20 07:00:00.000 -0800`, ISO 8601); no offset means UTC. */
 export function parseSnowflakeTimestamp(text: string): Date | undefined {
@@ -45,7 +44,8 @@ export function parseMeteringRecord(
   if (!endTime) return `END_TIME ${JSON.stringify(record.END_TIME)} is not a timestamp`;
   if (endTime <= startTime) return 'END_TIME is not after START_TIME';
   const warehouseId = Number(record.WAREHOUSE_ID);
-  if (!Number.isSafeInteger(warehouseId)) return `WAREHOUSE_ID ${JSON.stringify(record.WAREHOUSE_ID)} is not an integer`;
+  if (!Number.isSafeInteger(warehouseId))
+    return `WAREHOUSE_ID ${JSON.stringify(record.WAREHOUSE_ID)} is not an integer`;
   const warehouseName = (record.WAREHOUSE_NAME ?? '').trim();
   if (!warehouseName) return 'WAREHOUSE_NAME is empty';
   const numbers: Record<string, number> = {};

@@ -66,7 +66,10 @@ async function* records(filePath: string, spec: string): AsyncIterable<HourlyMet
     }),
   );
   try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+    for await (const { record, info } of parser as AsyncIterable<{
+      record: Record<string, string>;
+      info: { lines: number };
+    }>) {
       const row = parseMeteringRecord(record, CSV_DEFAULT_ACCOUNT);
       if (typeof row === 'string') throw new InvalidRowError(row, filePath, info.lines);
       yield row;

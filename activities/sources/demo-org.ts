@@ -59,7 +59,8 @@ export function demoAnomalyLabels(from: string, to: string, seed: number): DemoA
   for (const day of eachDay(from, to)) {
     for (const wh of DEMO_WAREHOUSES) {
       const kind = demoAnomalyOn(wh, day, seed);
-      if (kind) labels.push({ warehouse: `${wh.account}.${wh.name}`, account: wh.account, warehouseName: wh.name, day, kind });
+      if (kind)
+        labels.push({ warehouse: `${wh.account}.${wh.name}`, account: wh.account, warehouseName: wh.name, day, kind });
     }
   }
   return labels;

@@ -7,7 +7,11 @@ export type NewModelVersion = Omit<typeof modelVersions.$inferInsert, 'id' | 've
 export type ModelVersion = typeof modelVersions.$inferSelect;
 
 /** The version already trained from exactly this data and configuration, if any. */
-export async function findByFingerprint(db: Db, warehouse: string, fingerprint: string): Promise<ModelVersion | undefined> {
+export async function findByFingerprint(
+  db: Db,
+  warehouse: string,
+  fingerprint: string,
+): Promise<ModelVersion | undefined> {
   const [row] = await db
     .select()
     .from(modelVersions)
@@ -20,7 +24,10 @@ export async function findByFingerprint(db: Db, warehouse: string, fingerprint: 
  * race on the unique (warehouse, version) index; the loser retries with the next number, and a duplicate
  * fingerprint returns the existing version instead.
  */
-export async function insertModelVersion(db: Db, model: NewModelVersion): Promise<{ row: ModelVersion; created: boolean }> {
+export async function insertModelVersion(
+  db: Db,
+  model: NewModelVersion,
+): Promise<{ row: ModelVersion; created: boolean }> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const existing = await findByFingerprint(db, model.warehouse, model.dataFingerprint);
     if (existing) return { row: existing, created: false };

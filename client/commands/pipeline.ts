@@ -35,7 +35,9 @@ export async function pipelineCommand(config: Config, opts: PipelineCommandOptio
     const from = addDays(opts.asOf, 1 - (opts.scoreDays ?? 1));
     const anomalies = await listAnomalies(app.database.db, from, opts.asOf);
     if (opts.json) {
-      process.stdout.write(`${JSON.stringify({ workflowId: run.workflowId, runId: run.runId, url: run.url, result: run.result, anomalies }, null, 2)}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ workflowId: run.workflowId, runId: run.runId, url: run.url, result: run.result, anomalies }, null, 2)}\n`,
+      );
       return;
     }
     const out = [

@@ -5,7 +5,10 @@ import type { Config } from '../../schemas/config';
 import { openConfiguredDatabase } from '../app';
 import { anomaliesTable, modelsTable } from '../report';
 
-export async function anomaliesCommand(config: Config, opts: { from: string; to: string; json: boolean }): Promise<void> {
+export async function anomaliesCommand(
+  config: Config,
+  opts: { from: string; to: string; json: boolean },
+): Promise<void> {
   if (opts.from > opts.to) throw new Error(`--from ${opts.from} is after --to ${opts.to}`);
   const database = await openConfiguredDatabase(config);
   try {

@@ -11,7 +11,9 @@ export async function workerCommand(config: Config): Promise<void> {
   const port = config.temporal.devPort;
   const address = config.temporal.address ?? `127.0.0.1:${port}`;
   if (!config.temporal.address && !(await isListening('127.0.0.1', port))) {
-    throw new Error(`no Temporal server on localhost:${port}: set TEMPORAL_ADDRESS, or start one with \`snowpatrol dev-server\``);
+    throw new Error(
+      `no Temporal server on localhost:${port}: set TEMPORAL_ADDRESS, or start one with \`snowpatrol dev-server\``,
+    );
   }
   installRuntime('INFO');
   const database = await openConfiguredDatabase(config);

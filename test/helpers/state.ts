@@ -17,7 +17,7 @@ export type TableCounts = Record<(typeof TABLES)[number], number>;
 export async function tableCounts(db: Db): Promise<TableCounts> {
   const counts = {} as TableCounts;
   for (const table of TABLES) {
-    const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(sql.identifier(table));
+    const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(sql`${sql.identifier(table)}`);
     counts[table] = row.n;
   }
   return counts;

@@ -1,5 +1,6 @@
 /** A real Temporal dev server per test file (the CLI found by global-setup), with snowpatrol's search attributes. */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { SEARCH_ATTRIBUTES } from '../../schemas/constants';
 
 export function temporalCliPath(): string {
@@ -8,7 +9,14 @@ export function temporalCliPath(): string {
   return cli;
 }
 
+let runtimeInstalled = false;
+
 export function startTemporal(): Promise<TestWorkflowEnvironment> {
+  if (!runtimeInstalled) {
+    // Expected failures (bad input, bad rows) are what these tests provoke; keep the worker's log to errors.
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
+    runtimeInstalled = true;
+  }
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: temporalCliPath() },

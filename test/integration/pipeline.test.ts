@@ -96,7 +96,8 @@ test('finds the injected anomalies, point in time, and alerts each one once', as
   const models = await database.db.select().from(modelVersions);
   for (const anomaly of found) {
     const model = models.find((m) => m.id === anomaly.modelVersionId);
-    expect(model?.trainedTo < anomaly.usageDate).toBe(true);
+    expect(model).toBeDefined();
+    expect(model!.trainedTo < anomaly.usageDate).toBe(true);
     expect(anomaly.direction).toBe(anomaly.actual > anomaly.expected ? 'high' : 'low');
   }
 

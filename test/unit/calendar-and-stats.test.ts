@@ -80,7 +80,12 @@ describe('clipPastOutliers', () => {
   /** Four weeks of a warehouse with a weekly rhythm (level 100, profile ×5) and N(0, 1) noise. */
   function fourWeeks(): number[] {
     const noise = normalDraws(11);
-    return linearSeasonal(28, 100, 0, WEEKLY_PROFILE.map((s) => 5 * s)).map((v) => v + noise());
+    return linearSeasonal(
+      28,
+      100,
+      0,
+      WEEKLY_PROFILE.map((s) => 5 * s),
+    ).map((v) => v + noise());
   }
 
   it('pulls a past spike back near the median of its weekday', () => {

@@ -85,7 +85,12 @@ describe('loadConfig', () => {
         'SNOWPATROL_LOG_JSON: SNOWPATROL_LOG_JSON must be true or false, got "maybe"',
       ]),
     );
-    for (const variable of ['SNOWPATROL_SOURCE', 'DATABASE_URL', 'SNOWPATROL_MAX_CONCURRENT_ACTIVITIES', 'SNOWPATROL_LOG_JSON']) {
+    for (const variable of [
+      'SNOWPATROL_SOURCE',
+      'DATABASE_URL',
+      'SNOWPATROL_MAX_CONCURRENT_ACTIVITIES',
+      'SNOWPATROL_LOG_JSON',
+    ]) {
       expect(error.message).toContain(variable);
     }
   });

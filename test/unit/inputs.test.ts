@@ -104,13 +104,14 @@ describe('parseInput (workflow edge validation)', () => {
     expect(failure.details).toEqual([{ problems: expect.arrayContaining(['scoreDays: must be at least 1']) }]);
   });
 
-  it.each([['a string', '2026-11-20'], ['an array', ['2026-11-20']], ['a number', 42]])(
-    'explains that %s is not a JSON object',
-    (_kind, raw) => {
-      const failure = failureFor(raw);
-      expect(failure.type).toBe('InvalidInput');
-      expect(failure.nonRetryable).toBe(true);
-      expect(failure.message).toBe('invalid snowpatrolPipeline input: input must be a JSON object');
-    },
-  );
+  it.each([
+    ['a string', '2026-11-20'],
+    ['an array', ['2026-11-20']],
+    ['a number', 42],
+  ])('explains that %s is not a JSON object', (_kind, raw) => {
+    const failure = failureFor(raw);
+    expect(failure.type).toBe('InvalidInput');
+    expect(failure.nonRetryable).toBe(true);
+    expect(failure.message).toBe('invalid snowpatrolPipeline input: input must be a JSON object');
+  });
 });

@@ -1,0 +1,205 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { InvalidRowError, SourceError } from '../../activities/errors';
+import { parseSnowflakeTimestamp } from '../../activities/sources/csv-row';
+import { createCsvSource } from '../../activities/sources/csv-source';
+import { openSource } from '../../activities/sources/index';
+import type { HourlyMeteringRow } from '../../activities/sources/metering-source';
+import { collect } from '../fixtures/collect';
+import { csvRow, csvText, writeFile } from '../fixtures/csv-export';
+import { tempDir } from '../fixtures/temp-dir';
+
+let dir: string;
+beforeEach(() => {
+  dir = tempDir();
+});
+afterEach(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function readCsv(file: string, from: string, to: string, batchSize = 1000): Promise<HourlyMeteringRow[]> {
+  return (await collect(createCsvSource(file).read(from, to, batchSize))).flat();
+}
+
+describe('parseSnowflakeTimestamp', () => {
+  it.each([
+    ['2026-11-20 07:00:00.000 -0800', '2026-11-20T15:00:00.000Z'],
+    ['2026-11-20 07:00:00.000 +05:30', '2026-11-20T01:30:00.000Z'],
+    ['2026-11-20T15:00:00Z', '2026-11-20T15:00:00.000Z'],
+    ['2026-11-20 15:00:00', '2026-11-20T15:00:00.000Z'],
+    ['2026-11-20 15:00', '2026-11-20T15:00:00.000Z'],
+  ])('reads %p as %s', (text, iso) => {
+    expect(parseSnowflakeTimestamp(text)?.toISOString()).toBe(iso);
+  });
+
+  it.each(['', 'yesterday', '2026-11-20', '2026-13-20 07:00:00'])('rejects %p', (text) => {
+    expect(parseSnowflakeTimestamp(text)).toBeUndefined();
+  });
+});
+
+describe('the CSV metering source', () => {
+  it('streams typed rows back, only those starting on a day in [from, to]', async () => {
+    const file = writeFile(
+      dir,
+      'metering.csv',
+      csvText([
+        csvRow('2026-11-18'),
+        csvRow('2026-11-19', { WAREHOUSE_ID: '102', WAREHOUSE_NAME: 'BI_WH', CREDITS_USED: '4.24' }),
+        csvRow('2026-11-20'),
+        csvRow('2026-11-21'),
+      ]),
+    );
+    const rows = await readCsv(file, '2026-11-19', '2026-11-20');
+    expect(rows).toEqual<HourlyMeteringRow[]>([
+      {
+        account: 'DEFAULT',
+        warehouseId: 102,
+        warehouseName: 'BI_WH',
+        startTime: new Date('2026-11-19T07:00:00Z'),
+        endTime: new Date('2026-11-19T08:00:00Z'),
+        creditsUsed: 4.24,
+        creditsUsedCompute: 1,
+        creditsUsedCloudServices: 0.06,
+      },
+      {
+        account: 'DEFAULT',
+        warehouseId: 101,
+        warehouseName: 'ETL_WH',
+        startTime: new Date('2026-11-20T07:00:00Z'),
+        endTime: new Date('2026-11-20T08:00:00Z'),
+        creditsUsed: 1.06,
+        creditsUsedCompute: 1,
+        creditsUsedCloudServices: 0.06,
+      },
+    ]);
+  });
+
+  it('assigns days by the UTC instant, whatever offset the export was written in', async () => {
+    const file = writeFile(
+      dir,
+      'offsets.csv',
+      csvText([
+        // 2026-11-20 07:00 in California is 15:00 UTC
+        csvRow('2026-11-20', {
+          START_TIME: '2026-11-20 07:00:00.000 -0800',
+          END_TIME: '2026-11-20 08:00:00.000 -0800',
+        }),
+        csvRow('2026-11-20', { START_TIME: '2026-11-20T16:00:00Z', END_TIME: '2026-11-20T17:00:00Z' }),
+        csvRow('2026-11-20', { START_TIME: '2026-11-20 17:00:00', END_TIME: '2026-11-20 18:00:00' }),
+        // 20:00 in California on the 20th is already the 21st in UTC
+        csvRow('2026-11-20', {
+          START_TIME: '2026-11-20 20:00:00.000 -0800',
+          END_TIME: '2026-11-20 21:00:00.000 -0800',
+        }),
+      ]),
+    );
+    const rows = await readCsv(file, '2026-11-20', '2026-11-20');
+    expect(rows.map((r) => r.startTime.toISOString())).toEqual([
+      '2026-11-20T15:00:00.000Z',
+      '2026-11-20T16:00:00.000Z',
+      '2026-11-20T17:00:00.000Z',
+    ]);
+    expect((await readCsv(file, '2026-11-21', '2026-11-21')).map((r) => r.startTime.toISOString())).toEqual([
+      '2026-11-21T04:00:00.000Z',
+    ]);
+  });
+
+  it('skips pseudo-warehouses (WAREHOUSE_ID ≤ 0)', async () => {
+    const file = writeFile(
+      dir,
+      'pseudo.csv',
+      csvText([
+        csvRow('2026-11-20', { WAREHOUSE_ID: '0', WAREHOUSE_NAME: 'CLOUD_SERVICES_ONLY' }),
+        csvRow('2026-11-20', { WAREHOUSE_ID: '-1', WAREHOUSE_NAME: 'SNOWPIPE' }),
+        csvRow('2026-11-20'),
+      ]),
+    );
+    expect((await readCsv(file, '2026-11-20', '2026-11-20')).map((r) => r.warehouseName)).toEqual(['ETL_WH']);
+  });
+
+  it('uses ACCOUNT_NAME when the export has it, DEFAULT when it does not', async () => {
+    const withAccount = writeFile(dir, 'org.csv', csvText([csvRow('2026-11-20', { ACCOUNT_NAME: 'ACME_PROD' })]));
+    const without = writeFile(dir, 'account.csv', csvText([csvRow('2026-11-20')]));
+    expect((await readCsv(withAccount, '2026-11-20', '2026-11-20'))[0].account).toBe('ACME_PROD');
+    expect((await readCsv(without, '2026-11-20', '2026-11-20'))[0].account).toBe('DEFAULT');
+  });
+
+  it('yields batches of at most batchSize rows', async () => {
+    const file = writeFile(dir, 'many.csv', csvText(Array.from({ length: 5 }, (_, i) => csvRow(`2026-11-${10 + i}`))));
+    const batches = await collect(createCsvSource(file).read('2026-11-01', '2026-11-30', 2));
+    expect(batches.map((b) => b.length)).toEqual([2, 2, 1]);
+  });
+
+  it('fails on a bad number naming the line and column, before yielding anything', async () => {
+    const file = writeFile(
+      dir,
+      'bad.csv',
+      csvText([
+        csvRow('2026-11-18'),
+        csvRow('2026-11-19'),
+        csvRow('2026-11-20', { CREDITS_USED: 'lots' }), // line 4 (line 1 is the header)
+        csvRow('2026-11-21'),
+      ]),
+    );
+    const yielded: HourlyMeteringRow[][] = [];
+    const read = async () => {
+      for await (const batch of createCsvSource(file).read('2026-11-01', '2026-11-30', 1)) yielded.push(batch);
+    };
+    const error = await read().then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(error).toBeInstanceOf(InvalidRowError);
+    expect((error as InvalidRowError).line).toBe(4);
+    expect((error as Error).message).toContain('line 4');
+    expect((error as Error).message).toContain('CREDITS_USED');
+    expect((error as Error).message).toContain('"lots"');
+    expect(yielded).toEqual([]);
+  });
+
+  it('names a missing column', async () => {
+    const columns = [
+      'START_TIME',
+      'END_TIME',
+      'WAREHOUSE_ID',
+      'WAREHOUSE_NAME',
+      'CREDITS_USED',
+      'CREDITS_USED_COMPUTE',
+    ];
+    const file = writeFile(dir, 'narrow.csv', csvText([csvRow('2026-11-20')], columns));
+    const read = readCsv(file, '2026-11-20', '2026-11-20');
+    await expect(read).rejects.toBeInstanceOf(SourceError);
+    await expect(readCsv(file, '2026-11-20', '2026-11-20')).rejects.toThrow(/CREDITS_USED_CLOUD_SERVICES/);
+  });
+
+  it('fails with a SourceError for a missing file', async () => {
+    const missing = path.join(dir, 'nope.csv');
+    await expect(readCsv(missing, '2026-11-20', '2026-11-20')).rejects.toBeInstanceOf(SourceError);
+    await expect(readCsv(missing, '2026-11-20', '2026-11-20')).rejects.toThrow(/nope\.csv/);
+  });
+
+  it('fails with a SourceError for an empty file', async () => {
+    const empty = writeFile(dir, 'empty.csv', '');
+    await expect(readCsv(empty, '2026-11-20', '2026-11-20')).rejects.toBeInstanceOf(SourceError);
+    await expect(readCsv(empty, '2026-11-20', '2026-11-20')).rejects.toThrow(/empty/);
+  });
+});
+
+describe('openSource', () => {
+  it('resolves a relative csv: path against cwd', async () => {
+    writeFile(dir, 'relative.csv', csvText([csvRow('2026-11-20')]));
+    const source = openSource('csv:relative.csv', { demoSeed: 42, cwd: dir });
+    expect(source.spec).toBe(`csv:${path.join(dir, 'relative.csv')}`);
+    const rows = (await collect(source.read('2026-11-20', '2026-11-20', 100))).flat();
+    expect(rows.map((r) => r.warehouseName)).toEqual(['ETL_WH']);
+  });
+
+  it('opens the demo organisation for "demo"', () => {
+    expect(openSource('demo', { demoSeed: 42, cwd: dir }).spec).toBe('demo');
+  });
+
+  it('rejects an unknown spec with a SourceError naming it', () => {
+    expect(() => openSource('nope', { demoSeed: 42, cwd: dir })).toThrow(SourceError);
+    expect(() => openSource('nope', { demoSeed: 42, cwd: dir })).toThrow(/"nope"/);
+  });
+});
