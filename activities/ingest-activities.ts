@@ -1,9 +1,9 @@
 /** Ingest: plan the window to (re)load, then stream a source into the metering tables, day chunk by chunk. */
 import { Context } from '@temporalio/activity';
-import { addDays, daysBetween, maxDay, minDay } from '../schemas/dates';
+import { addDays, daysBetween, eachDay, maxDay, minDay } from '../schemas/dates';
 import type { MeteringSource } from './sources';
 import type { Db } from './store/database';
-import { lastLoadedDay, refreshDaily, upsertHourly } from './store/metering-store';
+import { ingestedDaysBetween, markDaysIngested, refreshDaily, upsertHourly } from './store/metering-store';
 
 export interface IngestDeps {
   db: Db;
@@ -50,13 +50,13 @@ export interface ExtractHeartbeat {
 const BATCH_ROWS = 2000;
 
 /**
- * First day to load: after the last loaded day, but always the trailing `reloadDays` (Snowflake restates
- * recent metering), and never more than `historyDays` back.
+ * First day to load: the first day of the last `historyDays` not yet loaded, but at least the trailing
+ * `reloadDays` (Snowflake restates recent metering). After `to` when nothing is missing and reloadDays is 0.
  */
-export function planWindow(last: string | undefined, to: string, historyDays: number, reloadDays: number): string {
+export function planWindow(loaded: ReadonlySet<string>, to: string, historyDays: number, reloadDays: number): string {
   const earliest = addDays(to, 1 - historyDays);
-  if (last === undefined) return earliest;
-  return maxDay(earliest, minDay(addDays(last, 1), addDays(to, 1 - reloadDays)));
+  const firstMissing = eachDay(earliest, to).find((day) => !loaded.has(day)) ?? addDays(to, 1);
+  return minDay(firstMissing, maxDay(earliest, addDays(to, 1 - reloadDays)));
 }
 
 export function createIngestActivities(deps: IngestDeps) {
@@ -66,8 +66,9 @@ export function createIngestActivities(deps: IngestDeps) {
       const source = input.source ?? deps.defaultSource;
       deps.openSource(source); // validates the spec before anything is planned
       if (input.from) return { source, from: input.from, to: input.to };
-      const last = await lastLoadedDay(deps.db, source);
-      return { source, from: planWindow(last, input.to, input.historyDays, input.reloadDays), to: input.to };
+      const earliest = addDays(input.to, 1 - input.historyDays);
+      const loaded = await ingestedDaysBetween(deps.db, source, earliest, input.to);
+      return { source, from: planWindow(loaded, input.to, input.historyDays, input.reloadDays), to: input.to };
     },
 
     /** Stream metering for from … to into `metering_hourly` and refresh `metering_daily`, resuming after a retry. */
@@ -93,6 +94,7 @@ export function createIngestActivities(deps: IngestDeps) {
           ctx.heartbeat({ ...progress, warehouses: [...warehouses] });
         }
         await refreshDaily(deps.db, chunkFrom, chunkTo);
+        await markDaysIngested(deps.db, source.spec, chunkFrom, chunkTo);
         progress.completedThrough = chunkTo;
         ctx.heartbeat({ ...progress, warehouses: [...warehouses] });
       }

@@ -39,6 +39,17 @@ export const meteringHourly = pgTable(
   (t) => [primaryKey({ columns: [t.account, t.warehouseId, t.startTime] }), index().on(t.startTime)],
 );
 
+/** Days fully loaded from a source (whether or not any warehouse ran); planning re-loads only what is missing. */
+export const ingestedDays = pgTable(
+  'ingested_days',
+  {
+    source: text('source').notNull(),
+    usageDate: date('usage_date', { mode: 'string' }).notNull(),
+    loadedAt: timestamp('loaded_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.source, t.usageDate] })],
+);
+
 /** Daily totals per account × warehouse, refreshed for every ingested day. */
 export const meteringDaily = pgTable(
   'metering_daily',

@@ -1,7 +1,7 @@
 /** Metering tables: idempotent hourly upserts and the daily totals derived from them. */
-import { and, asc, eq, gte, lt, max, sql } from 'drizzle-orm';
-import { addDays } from '../../schemas/dates';
-import { meteringDaily, meteringHourly } from '../../schemas/tables';
+import { and, asc, eq, gte, lt, lte, sql } from 'drizzle-orm';
+import { addDays, eachDay } from '../../schemas/dates';
+import { ingestedDays, meteringDaily, meteringHourly } from '../../schemas/tables';
 import type { DailyCredits } from '../ml/calendar';
 import type { HourlyMeteringRow } from '../sources';
 import type { Db } from './database';
@@ -68,13 +68,24 @@ export async function refreshDaily(db: Db, from: string, to: string): Promise<vo
     });
 }
 
-/** The last day with metering loaded from `source`, if any. */
-export async function lastLoadedDay(db: Db, source: string): Promise<string | undefined> {
-  const [row] = await db
-    .select({ last: max(meteringHourly.startTime) })
-    .from(meteringHourly)
-    .where(eq(meteringHourly.source, source));
-  return row?.last ? new Date(row.last).toISOString().slice(0, 10) : undefined;
+/** Record that every day from … to was fully loaded from `source`. */
+export async function markDaysIngested(db: Db, source: string, from: string, to: string): Promise<void> {
+  const days = eachDay(from, to);
+  for (let i = 0; i < days.length; i += 1000) {
+    await db
+      .insert(ingestedDays)
+      .values(days.slice(i, i + 1000).map((usageDate) => ({ source, usageDate })))
+      .onConflictDoUpdate({ target: [ingestedDays.source, ingestedDays.usageDate], set: { loadedAt: sql`now()` } });
+  }
+}
+
+/** The days from … to already fully loaded from `source`. */
+export async function ingestedDaysBetween(db: Db, source: string, from: string, to: string): Promise<Set<string>> {
+  const rows = await db
+    .select({ day: ingestedDays.usageDate })
+    .from(ingestedDays)
+    .where(and(eq(ingestedDays.source, source), gte(ingestedDays.usageDate, from), lte(ingestedDays.usageDate, to)));
+  return new Set(rows.map((r) => r.day));
 }
 
 /** Every warehouse key (`ACCOUNT.WAREHOUSE`) with daily metering, sorted. */

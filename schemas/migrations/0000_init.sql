@@ -40,6 +40,13 @@ CREATE TABLE "feedback" (
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "ingested_days" (
+	"source" text NOT NULL,
+	"usage_date" date NOT NULL,
+	"loaded_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "ingested_days_source_usage_date_pk" PRIMARY KEY("source","usage_date")
+);
+--> statement-breakpoint
 CREATE TABLE "metering_daily" (
 	"account" text NOT NULL,
 	"warehouse_name" text NOT NULL,
