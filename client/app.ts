@@ -34,6 +34,11 @@ export interface AppSession {
   database: Database;
   temporal: TemporalTarget;
   client: Client;
+  /**
+   * Run client calls so that closing the session cancels them first (a long poll left running would otherwise
+   * retry on a closed channel after shutdown).
+   */
+  call<R>(fn: () => Promise<R>): Promise<R>;
 }
 
 export interface AppOptions {
@@ -57,7 +62,10 @@ export async function withApp<T>(config: Config, options: AppOptions, fn: (app: 
     const connection = await Connection.connect({ address: temporal.address });
     cleanup.push(() => connection.close());
     const client = new Client({ connection, namespace: temporal.namespace });
-    const app: AppSession = { config, database, temporal, client };
+    const abort = new AbortController();
+    cleanup.push(async () => abort.abort());
+    const call = <R>(fn: () => Promise<R>) => client.withAbortSignal(abort.signal, fn);
+    const app: AppSession = { config, database, temporal, client, call };
     if (!options.worker) return await fn(app);
 
     const nativeConnection = await NativeConnection.connect({ address: temporal.address });

@@ -121,9 +121,20 @@ export function failureReason(err: unknown): string {
 }
 
 export async function main(): Promise<void> {
+  // The Temporal runtime drains workers on SIGINT/SIGTERM; remember that it was asked, to say so plainly.
+  let interrupted = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => (interrupted = true));
   try {
     await program().parseAsync(process.argv);
   } catch (err) {
+    if (interrupted) {
+      process.stderr.write(
+        'snowpatrol: interrupted; the worker drained and everything started here was stopped. ' +
+          'Workflow runs are durable: run the same command again to continue.\n',
+      );
+      process.exitCode = 130;
+      return;
+    }
     process.stderr.write(`snowpatrol: ${failureReason(err)}\n`);
     process.exitCode = 1;
   }

@@ -50,20 +50,21 @@ export async function runPipeline(
     handle = app.client.workflow.getHandle<typeof snowpatrolPipeline>(workflowId);
     executed = false;
   }
-  const { runId } = await handle.describe();
+  const { runId } = await app.call(() => handle.describe());
   const url = runUrl(app.temporal.uiUrl, app.temporal.namespace, workflowId, runId);
   options.log(`Pipeline: ${workflowId} (${url})`);
-  const result = executed ? await followProgress(handle, options.log) : await handle.result();
+  const result = executed ? await followProgress(app, handle, options.log) : await app.call(() => handle.result());
   return { result, workflowId, runId, url, executed };
 }
 
 /** Print each stage as the run enters it and when it finishes, from the workflow's `progress` query. */
 async function followProgress(
+  app: AppSession,
   handle: WorkflowHandle<typeof snowpatrolPipeline>,
   log: (line: string) => void,
 ): Promise<PipelineResult> {
   let done = false;
-  const resultPromise = handle.result().finally(() => {
+  const resultPromise = app.call(() => handle.result()).finally(() => {
     done = true;
   });
   let printed = 0;
@@ -75,12 +76,12 @@ async function followProgress(
     current = progress.stage;
   };
   while (!done) {
-    const progress = await handle.query<PipelineProgress>('progress').catch(() => undefined);
+    const progress = await app.call(() => handle.query<PipelineProgress>('progress')).catch(() => undefined);
     if (progress) report(progress);
     await Promise.race([resultPromise.catch(() => undefined), new Promise((r) => setTimeout(r, 250))]);
   }
   const result = await resultPromise;
-  const final = await handle.query<PipelineProgress>('progress').catch(() => undefined);
+  const final = await app.call(() => handle.query<PipelineProgress>('progress')).catch(() => undefined);
   if (final) report(final);
   return result;
 }

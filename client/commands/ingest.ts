@@ -16,14 +16,16 @@ export interface IngestCommandOptions {
 export async function ingestCommand(config: Config, opts: IngestCommandOptions): Promise<void> {
   if (opts.from && opts.from > opts.to) throw new Error(`--from ${opts.from} is after --to ${opts.to}`);
   await withApp(config, { worker: true, log: progress }, async (app) => {
-    const result = await app.client.workflow.execute<typeof ingestMetering>(WORKFLOW_TYPES.ingest, {
-      taskQueue: TASK_QUEUE,
-      workflowId: workflowIdFor('ingest', opts.to),
-      args: [{ asOf: opts.to, source: opts.source, from: opts.from, to: opts.to }],
-      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-      staticSummary: `ingest ${opts.source} up to ${opts.to}`,
-    });
+    const result = await app.call(() =>
+      app.client.workflow.execute<typeof ingestMetering>(WORKFLOW_TYPES.ingest, {
+        taskQueue: TASK_QUEUE,
+        workflowId: workflowIdFor('ingest', opts.to),
+        args: [{ asOf: opts.to, source: opts.source, from: opts.from, to: opts.to }],
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+        staticSummary: `ingest ${opts.source} up to ${opts.to}`,
+      }),
+    );
     if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else {
       process.stdout.write(
