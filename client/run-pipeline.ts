@@ -64,9 +64,11 @@ async function followProgress(
   log: (line: string) => void,
 ): Promise<PipelineResult> {
   let done = false;
-  const resultPromise = app.call(() => handle.result()).finally(() => {
-    done = true;
-  });
+  const resultPromise = app
+    .call(() => handle.result())
+    .finally(() => {
+      done = true;
+    });
   let printed = 0;
   let current = '';
   const report = (progress: PipelineProgress) => {

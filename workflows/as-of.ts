@@ -7,7 +7,7 @@ import { SEARCH_ATTRIBUTES } from '../schemas/constants';
 const SCHEDULED_START = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
 
 /**
- * The explicit `asOf`, else the day before the scheduled start time (so a schedule backfill computes the day it
+ * The explicit `asOf` (or the stage's explicit last day), else the day before the scheduled start time (so a schedule backfill computes the day it
  * stands for), else the day before the workflow started.
  */
 export function resolveAsOf(asOf: string | undefined): string {

@@ -8,7 +8,7 @@ import { parseInput } from './validate';
 
 export async function ingestMetering(raw?: IngestInput): Promise<IngestResult> {
   const input = parseInput(ingestInput, raw, WORKFLOW_TYPES.ingest);
-  const asOf = resolveAsOf(input.asOf);
+  const asOf = resolveAsOf(input.asOf ?? input.to);
   tagRun(asOf, 'ingest');
   const window = await quick.planIngestWindow({
     source: input.source,

@@ -9,7 +9,7 @@ import { parseInput } from './validate';
 
 export async function notifyAnomalies(raw?: NotifyInput): Promise<NotifyResult> {
   const input = parseInput(notifyInput, raw, WORKFLOW_TYPES.notify);
-  const asOf = resolveAsOf(input.asOf);
+  const asOf = resolveAsOf(input.asOf ?? input.to);
   tagRun(asOf, 'notify');
   const to = input.to ?? asOf;
   const info = workflowInfo();

@@ -8,7 +8,7 @@ import { parseInput } from './validate';
 
 export async function prepareFeatures(raw?: FeaturesInput): Promise<FeaturesResult> {
   const input = parseInput(featuresInput, raw, WORKFLOW_TYPES.features);
-  const asOf = resolveAsOf(input.asOf);
+  const asOf = resolveAsOf(input.asOf ?? input.to);
   tagRun(asOf, 'features');
   const to = input.to ?? asOf;
   const built = await longRunning.computeDailyFeatures({ from: input.from, to });

@@ -9,7 +9,7 @@ import { parseInput } from './validate';
 
 export async function scoreAnomalies(raw?: ScoreInput): Promise<ScoreResult> {
   const input = parseInput(scoreInput, raw, WORKFLOW_TYPES.score);
-  const asOf = resolveAsOf(input.asOf);
+  const asOf = resolveAsOf(input.asOf ?? input.to);
   tagRun(asOf, 'score');
   const to = input.to ?? asOf;
   const from = input.from ?? to;

@@ -11,7 +11,7 @@ import { parseInput } from './validate';
 
 export async function trainModels(raw?: TrainInput): Promise<TrainResult> {
   const input = parseInput(trainInput, raw, WORKFLOW_TYPES.train);
-  const asOf = resolveAsOf(input.asOf);
+  const asOf = resolveAsOf(input.asOf ?? (input.trainedTo && addDays(input.trainedTo, 1)));
   tagRun(asOf, 'train');
   const trainedTo = input.trainedTo ?? addDays(asOf, -1);
   const trainedFrom = addDays(trainedTo, 1 - input.trainingDays);
