@@ -4,25 +4,20 @@
  * changes nothing. Bad input fails fast, names the field, and writes nothing.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities';
 import { demoAnomalyLabels } from '../../activities/sources/demo-org';
-import { openSource } from '../../activities/sources';
-import { openDatabase, type Database } from '../../activities/store/database';
+import type { Database } from '../../activities/store/database';
 import { listAnomalies } from '../../activities/store/anomaly-store';
 import { TASK_QUEUE, WORKFLOW_TYPES, workflowIdFor } from '../../schemas/constants';
 import { addDays } from '../../schemas/dates';
 import type { PipelineResult } from '../../schemas/results';
 import { modelVersions, notifications } from '../../schemas/tables';
-import { createSnowpatrolWorker } from '../../worker/create-worker';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { tableCounts } from '../helpers/state';
 import { startTemporal } from '../helpers/temporal';
+import { startTestWorker, type TestWorker } from '../helpers/worker';
 
 const AS_OF = '2026-03-31';
 const SCORE_DAYS = 28;
@@ -30,40 +25,19 @@ const SCORE_FROM = addDays(AS_OF, 1 - SCORE_DAYS);
 const SEED = 42;
 
 let env: TestWorkflowEnvironment;
-let testDb: TestDatabase;
+let tw: TestWorker;
 let database: Database;
-let worker: Worker;
-let running: Promise<void>;
 let outboxDir: string;
 
 beforeAll(async () => {
   env = await startTemporal();
-  testDb = await createTestDatabase();
-  database = await openDatabase({ databaseUrl: testDb.url });
-  outboxDir = fs.mkdtempSync(path.join(os.tmpdir(), 'snowpatrol-outbox-'));
-  worker = await createSnowpatrolWorker({
-    connection: env.nativeConnection,
-    namespace: env.namespace ?? 'default',
-    activities: createActivities({
-      db: database.db,
-      openSource: (spec) => openSource(spec, { demoSeed: SEED, cwd: process.cwd() }),
-      defaultSource: 'demo',
-      outboxDir,
-      webUiUrl: 'http://localhost:8233',
-      namespace: env.namespace ?? 'default',
-    }),
-    maxConcurrentActivities: 4,
-  });
-  running = worker.run();
+  tw = await startTestWorker(env, SEED);
+  ({ database, outboxDir } = tw);
 });
 
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await database?.close();
-  await testDb?.drop();
+  await tw?.stop();
   await env?.teardown();
-  fs.rmSync(outboxDir, { recursive: true, force: true });
 });
 
 function runPipeline(input: unknown, workflowId = workflowIdFor('pipeline', AS_OF)): Promise<PipelineResult> {
