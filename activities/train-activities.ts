@@ -4,7 +4,7 @@ import { featureVersion } from './ml/features';
 import { ALGORITHM, serializeArtifact, scoreForest, sha256, trainForest } from './ml/isolation-forest';
 import type { Db } from './store/database';
 import { readFeatures, warehousesWithFeatures } from './store/feature-store';
-import { findByFingerprint, insertModelVersion, setAlias } from './store/model-store';
+import { advanceLatest, findByFingerprint, insertModelVersion } from './store/model-store';
 
 export interface TrainDeps {
   db: Db;
@@ -49,7 +49,8 @@ export function createTrainActivities(deps: TrainDeps) {
 
     /**
      * Train (or reuse) the model for one warehouse and window. Same data + params + seed → same fingerprint →
-     * the existing version is returned instead of a duplicate; `latest` then points at it.
+     * the existing version is returned instead of a duplicate. `latest` moves to it unless a model trained on
+     * more recent data already holds it.
      */
     async trainWarehouseModel(input: TrainWarehouseInput): Promise<TrainWarehouseResult> {
       const rows = await readFeatures(deps.db, input.warehouse, input.trainedFrom, input.trainedTo, version);
@@ -101,7 +102,7 @@ export function createTrainActivities(deps: TrainDeps) {
         model = inserted.row;
         created = inserted.created;
       }
-      await setAlias(deps.db, input.warehouse, 'latest', model.id);
+      await advanceLatest(deps.db, model);
       return {
         warehouse: input.warehouse,
         status: 'trained',

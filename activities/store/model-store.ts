@@ -58,6 +58,19 @@ export async function setAlias(db: Db, warehouse: string, alias: string, modelVe
 }
 
 /**
+ * Move `latest` to this version unless it already points at one trained on more recent data, so a backfill of
+ * an old day never drags `latest` backwards.
+ */
+export async function advanceLatest(db: Db, model: ModelVersion): Promise<void> {
+  const [current] = await db
+    .select({ trainedTo: modelVersions.trainedTo })
+    .from(modelAliases)
+    .innerJoin(modelVersions, eq(modelVersions.id, modelAliases.modelVersionId))
+    .where(and(eq(modelAliases.warehouse, model.warehouse), eq(modelAliases.alias, 'latest')));
+  if (!current || current.trainedTo <= model.trainedTo) await setAlias(db, model.warehouse, 'latest', model.id);
+}
+
+/**
  * The model to judge `day` with, point in time: the newest version whose training data ended before `day`
  * and whose features match.
  */

@@ -14,7 +14,8 @@ import { listAnomalies } from '../../activities/store/anomaly-store';
 import { TASK_QUEUE, WORKFLOW_TYPES, workflowIdFor } from '../../schemas/constants';
 import { addDays } from '../../schemas/dates';
 import type { PipelineResult } from '../../schemas/results';
-import { modelVersions, notifications } from '../../schemas/tables';
+import { eq } from 'drizzle-orm';
+import { modelAliases, modelVersions, notifications } from '../../schemas/tables';
 import { tableCounts } from '../helpers/state';
 import { startTemporal } from '../helpers/temporal';
 import { startTestWorker, type TestWorker } from '../helpers/worker';
@@ -99,6 +100,25 @@ test('running the same day again adds no rows, no models and no alerts', async (
   expect(again.ingest.days).toBe(3); // only the trailing re-load window
   expect(again.train.models.every((m) => !m.created)).toBe(true);
   expect(again.notify).toMatchObject({ alerted: 0, alreadyAlerted: before.anomalies, destination: null });
+});
+
+test('backfilling an earlier day loads its missing history and leaves "latest" on the newest model', async () => {
+  const earlier = '2026-02-28';
+  const result = await runPipeline({ ...pipelineInput, asOf: earlier }, workflowIdFor('pipeline', earlier));
+
+  // 2026-03-31's run loaded 2025-10-03 onwards; the earlier day needs 180 days back from 2026-02-28.
+  expect(result.ingest.from).toBe(addDays(earlier, -179));
+  expect(result.train.models).toHaveLength(6);
+  expect(result.train.models.every((m) => m.created)).toBe(true);
+  expect(result.score.scored).toBe(6 * SCORE_DAYS);
+
+  const latest = await database.db
+    .select({ warehouse: modelAliases.warehouse, trainedTo: modelVersions.trainedTo })
+    .from(modelAliases)
+    .innerJoin(modelVersions, eq(modelVersions.id, modelAliases.modelVersionId))
+    .where(eq(modelAliases.alias, 'latest'));
+  expect(latest).toHaveLength(6);
+  for (const alias of latest) expect(alias.trainedTo).toBe(addDays(SCORE_FROM, -1));
 });
 
 test.each([
