@@ -6,12 +6,13 @@ import { createIngestActivities } from './ingest-activities';
 import { createNotifyActivities } from './notify-activities';
 import { createScoreActivities } from './score-activities';
 import type { MeteringSource } from './sources';
+import type { PriceSettings } from '../schemas/snowflake-config';
 import type { Db } from './store/database';
 import { createTrainActivities } from './train-activities';
 
 export interface ActivityDeps {
   db: Db;
-  openSource(spec: string): MeteringSource;
+  openSource(spec: string, context?: { queryTag: string; warn?: (message: string) => void }): MeteringSource;
   defaultSource: string;
   outboxDir: string;
   webUiUrl: string;
@@ -20,6 +21,8 @@ export interface ActivityDeps {
   windowDays?: number;
   modelParams?: { nEstimators: number; seed: number };
   minTrainingDays?: number;
+  /** Fallback price per credit when the source has no billing data. */
+  prices?: PriceSettings;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -33,7 +36,11 @@ export function createActivities(deps: ActivityDeps) {
       modelParams: deps.modelParams ?? { nEstimators: 100, seed: 42 },
       minTrainingDays: deps.minTrainingDays ?? 28,
     }),
-    ...createScoreActivities({ db: deps.db, windowDays }),
+    ...createScoreActivities({
+      db: deps.db,
+      windowDays,
+      prices: deps.prices ?? { pricePerCredit: undefined, currency: 'USD' },
+    }),
     ...createNotifyActivities(deps),
   };
 }

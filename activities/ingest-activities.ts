@@ -1,13 +1,16 @@
 /** Ingest: plan the window to (re)load, then stream a source into the metering tables, day chunk by chunk. */
 import { Context } from '@temporalio/activity';
+import { queryTag } from './sources/snowflake/queries';
 import { addDays, daysBetween, eachDay, maxDay, minDay } from '../schemas/dates';
 import type { MeteringSource } from './sources';
 import type { Db } from './store/database';
 import { ingestedDaysBetween, markDaysIngested, refreshDaily, upsertHourly } from './store/metering-store';
+import { upsertCreditPrices } from './store/price-store';
 
 export interface IngestDeps {
   db: Db;
-  openSource(spec: string): MeteringSource;
+  /** `queryTag` attributes the source's own queries (Snowflake QUERY_TAG) to the workflow and activity. */
+  openSource(spec: string, context?: { queryTag: string; warn?: (message: string) => void }): MeteringSource;
   defaultSource: string;
 }
 
@@ -74,36 +77,61 @@ export function createIngestActivities(deps: IngestDeps) {
     /** Stream metering for from … to into `metering_hourly` and refresh `metering_daily`, resuming after a retry. */
     async extractWarehouseMetering(input: ExtractMeteringInput): Promise<ExtractMeteringResult> {
       const ctx = Context.current();
-      const source = deps.openSource(input.source);
-      const resumed = ctx.info.heartbeatDetails as ExtractHeartbeat | undefined;
-      const progress: ExtractHeartbeat = resumed ?? {
-        completedThrough: addDays(input.from, -1),
-        rowsRead: 0,
-        rowsUpserted: 0,
-        warehouses: [],
-      };
-      if (resumed) ctx.log.info('resuming metering extract', { after: resumed.completedThrough });
-      const warehouses = new Set(progress.warehouses);
-      while (progress.completedThrough < input.to) {
-        const chunkFrom = addDays(progress.completedThrough, 1);
-        const chunkTo = minDay(input.to, addDays(chunkFrom, Math.min(source.chunkDays, 3660) - 1));
-        for await (const batch of source.read(chunkFrom, chunkTo, BATCH_ROWS)) {
-          progress.rowsRead += batch.length;
-          progress.rowsUpserted += await upsertHourly(deps.db, batch, source.spec);
-          for (const row of batch) warehouses.add(`${row.account}.${row.warehouseName}`);
-          ctx.heartbeat({ ...progress, warehouses: [...warehouses] });
-        }
-        await refreshDaily(deps.db, chunkFrom, chunkTo);
-        await markDaysIngested(deps.db, source.spec, chunkFrom, chunkTo);
-        progress.completedThrough = chunkTo;
-        ctx.heartbeat({ ...progress, warehouses: [...warehouses] });
+      const { workflowType, workflowExecution, activityType } = ctx.info;
+      const source = deps.openSource(input.source, {
+        queryTag: queryTag({
+          workflowType,
+          workflowId: workflowExecution?.workflowId,
+          runId: workflowExecution?.runId,
+          activity: activityType,
+        }),
+        warn: (message) => ctx.log.warn(message),
+      });
+      try {
+        return await extract(deps.db, ctx, source, input);
+      } finally {
+        await source.close?.();
       }
-      return {
-        rowsRead: progress.rowsRead,
-        rowsUpserted: progress.rowsUpserted,
-        days: daysBetween(input.from, input.to) + 1,
-        warehouses: warehouses.size,
-      };
     },
+  };
+}
+
+/** Load from … to chunk by chunk; each finished chunk is recorded in the heartbeat, so a retry starts after it. */
+async function extract(
+  db: Db,
+  ctx: Context,
+  source: MeteringSource,
+  input: ExtractMeteringInput,
+): Promise<ExtractMeteringResult> {
+  const resumed = ctx.info.heartbeatDetails as ExtractHeartbeat | undefined;
+  const progress: ExtractHeartbeat = resumed ?? {
+    completedThrough: addDays(input.from, -1),
+    rowsRead: 0,
+    rowsUpserted: 0,
+    warehouses: [],
+  };
+  if (resumed) ctx.log.info('resuming metering extract', { after: resumed.completedThrough });
+  const warehouses = new Set(progress.warehouses);
+  while (progress.completedThrough < input.to) {
+    const chunkFrom = addDays(progress.completedThrough, 1);
+    const chunkTo = minDay(input.to, addDays(chunkFrom, Math.min(source.chunkDays, 3660) - 1));
+    for await (const batch of source.read(chunkFrom, chunkTo, BATCH_ROWS)) {
+      progress.rowsRead += batch.length;
+      progress.rowsUpserted += await upsertHourly(db, batch, source.spec);
+      for (const row of batch) warehouses.add(`${row.account}.${row.warehouseName}`);
+      ctx.heartbeat({ ...progress, warehouses: [...warehouses] });
+    }
+    await refreshDaily(db, chunkFrom, chunkTo);
+    const prices = await source.readCreditPrices?.(chunkFrom, chunkTo);
+    if (prices) await upsertCreditPrices(db, prices, source.spec);
+    await markDaysIngested(db, source.spec, chunkFrom, chunkTo);
+    progress.completedThrough = chunkTo;
+    ctx.heartbeat({ ...progress, warehouses: [...warehouses] });
+  }
+  return {
+    rowsRead: progress.rowsRead,
+    rowsUpserted: progress.rowsUpserted,
+    days: daysBetween(input.from, input.to) + 1,
+    warehouses: warehouses.size,
   };
 }

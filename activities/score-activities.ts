@@ -8,10 +8,14 @@ import type { Db } from './store/database';
 import { readFeatures, warehousesWithFeatures } from './store/feature-store';
 import { modelForDay, type ModelVersion } from './store/model-store';
 import type { ModelParams } from './train-activities';
+import type { PriceSettings } from '../schemas/snowflake-config';
+import { priceOn } from './store/price-store';
 
 export interface ScoreDeps {
   db: Db;
   windowDays: number;
+  /** Used when no billing price is known for the account and day. */
+  prices: PriceSettings;
 }
 
 export interface ScoreDaysInput {
@@ -40,6 +44,7 @@ export function createScoreActivities(deps: ScoreDeps) {
       const anomalous = new Set<string>();
       const unscored: ScoreDaysResult['unscored'] = [];
       let scored = 0;
+      const priceOf = pricing(deps);
       for (const [i, warehouse] of warehouses.entries()) {
         const days = await readFeatures(deps.db, warehouse, input.from, input.to, version);
         for (const day of days) {
@@ -64,6 +69,7 @@ export function createScoreActivities(deps: ScoreDeps) {
             continue;
           }
           anomalous.add(warehouse);
+          const price = await priceOf(warehouse, day.usageDate);
           anomalyIds.push(
             await upsertAnomaly(deps.db, {
               warehouse,
@@ -74,6 +80,8 @@ export function createScoreActivities(deps: ScoreDeps) {
               actual: verdict.actual,
               expected: verdict.expected,
               excessCredits: verdict.excessCredits,
+              excessCost: price ? verdict.excessCredits * price.pricePerCredit : null,
+              currency: price?.currency ?? null,
               direction: verdict.direction,
               severity: verdict.severity,
               workflowId: input.workflowId ?? null,
@@ -84,6 +92,23 @@ export function createScoreActivities(deps: ScoreDeps) {
       }
       return { scored, anomalyIds, anomalousWarehouses: [...anomalous], unscored: dedupeReasons(unscored) };
     },
+  };
+}
+
+/** Price lookup per account and day: billing data first, then the configured price; cached per run. */
+function pricing(deps: ScoreDeps) {
+  const cache = new Map<string, { currency: string; pricePerCredit: number } | undefined>();
+  return async (warehouse: string, day: string) => {
+    const account = warehouse.slice(0, warehouse.indexOf('.'));
+    const key = `${account}|${day}`;
+    if (!cache.has(key)) {
+      const billed = await priceOn(deps.db, account, day);
+      const configured = deps.prices.pricePerCredit
+        ? { currency: deps.prices.currency, pricePerCredit: deps.prices.pricePerCredit }
+        : undefined;
+      cache.set(key, billed ?? configured);
+    }
+    return cache.get(key);
   };
 }
 

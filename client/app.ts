@@ -21,11 +21,13 @@ export function openConfiguredDatabase(config: Config): Promise<Database> {
 export function activitiesFor(config: Config, database: Database, namespace: string) {
   return createActivities({
     db: database.db,
-    openSource: (spec) => openSource(spec, { demoSeed: config.demoSeed, cwd: process.cwd() }),
+    openSource: (spec, context) =>
+      openSource(spec, { demoSeed: config.demoSeed, cwd: process.cwd(), snowflake: config.snowflake, ...context }),
     defaultSource: config.source,
     outboxDir: config.outboxDir,
     webUiUrl: config.webUiUrl,
     namespace,
+    prices: config.prices,
   });
 }
 

@@ -5,6 +5,12 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { sourceSpec } from './inputs';
+import {
+  parsePriceSettings,
+  parseSnowflakeSettings,
+  type PriceSettings,
+  type SnowflakeSettings,
+} from './snowflake-config';
 
 const bool = (name: string) =>
   z
@@ -79,6 +85,9 @@ export interface Config {
     devUiPort: number;
   };
   databaseUrl: string | undefined;
+  /** Snowflake connection, when SNOWFLAKE_* settings are present. */
+  snowflake: SnowflakeSettings | undefined;
+  prices: PriceSettings;
 }
 
 /** Raised when the environment is invalid; lists every problem. */
@@ -92,14 +101,19 @@ export class ConfigError extends Error {
 /** Parse the environment (default `process.env`) into a `Config`, or throw `ConfigError` naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Config {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-  }
+  const snowflake = parseSnowflakeSettings(env, cwd);
+  const prices = parsePriceSettings(env);
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)),
+    ...snowflake.problems,
+    ...prices.problems,
+  ];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   const home = path.resolve(cwd, e.SNOWPATROL_HOME ?? '.snowpatrol');
   return {
     home,
-    source: e.SNOWPATROL_SOURCE ?? 'demo',
+    source: e.SNOWPATROL_SOURCE ?? (snowflake.settings ? 'snowflake' : 'demo'),
     demoSeed: e.SNOWPATROL_DEMO_SEED,
     webUiUrl: (e.SNOWPATROL_WEB_UI_URL ?? `http://localhost:${e.SNOWPATROL_DEV_SERVER_UI_PORT}`).replace(/\/$/, ''),
     outboxDir: path.resolve(cwd, e.SNOWPATROL_OUTBOX_DIR ?? path.join(home, 'outbox')),
@@ -113,6 +127,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       devUiPort: e.SNOWPATROL_DEV_SERVER_UI_PORT,
     },
     databaseUrl: e.DATABASE_URL,
+    snowflake: snowflake.settings,
+    prices: prices.settings,
   };
 }
 
@@ -123,6 +139,9 @@ export function describeConfig(config: Config): Record<string, string> {
     namespace: config.temporal.namespace,
     database: config.databaseUrl ? redactUrl(config.databaseUrl) : `PGlite (${path.join(config.home, 'pglite')})`,
     source: config.source,
+    snowflake: config.snowflake
+      ? `${config.snowflake.user}@${config.snowflake.account} (${config.snowflake.auth.kind}, ${config.snowflake.usageSchema})`
+      : 'not configured',
     alerts: `outbox (${config.outboxDir})`,
   };
 }

@@ -23,7 +23,14 @@ export type Stage = keyof typeof WORKFLOW_TYPES;
 export const INVALID_INPUT = 'InvalidInput';
 
 /** Error types that activities never retry: retrying cannot fix a bad source, row, config or input. */
-export const NON_RETRYABLE_ERROR_TYPES = ['SourceError', 'InvalidRowError', 'ConfigError', INVALID_INPUT];
+export const NON_RETRYABLE_ERROR_TYPES = [
+  'SourceError',
+  'InvalidRowError',
+  'ConfigError',
+  'SnowflakeAuthError',
+  'SnowflakePrivilegeError',
+  INVALID_INPUT,
+];
 
 /** Custom search attributes; the dev server registers them at start, production clusters once (README). */
 export const SEARCH_ATTRIBUTES = {

@@ -67,6 +67,19 @@ export const meteringDaily = pgTable(
   (t) => [primaryKey({ columns: [t.account, t.warehouseName, t.usageDate] }), index().on(t.warehouse, t.usageDate)],
 );
 
+/** Effective price of a compute credit per account and day (from USAGE_IN_CURRENCY_DAILY). */
+export const creditPrices = pgTable(
+  'credit_prices',
+  {
+    account: text('account').notNull(),
+    usageDate: date('usage_date', { mode: 'string' }).notNull(),
+    currency: text('currency').notNull(),
+    pricePerCredit: doublePrecision('price_per_credit').notNull(),
+    source: text('source').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.account, t.usageDate] })],
+);
+
 /** Point-in-time features: the row for day d is computed only from days ≤ d. */
 export const featuresDaily = pgTable(
   'features_daily',

@@ -40,6 +40,9 @@ export const DEMO_WAREHOUSES: readonly DemoWarehouse[] = [
   { account: 'ACME_DEV', id: 202, name: 'TRANSFORM_WH', profile: 'nightly-etl', creditsPerHour: 2, anomalyEvery: 27 },
 ];
 
+/** The demo organisation's contract price per compute credit, per account (USD). */
+export const DEMO_PRICES: Readonly<Record<string, number>> = { ACME_PROD: 3.0, ACME_DEV: 2.5 };
+
 const KINDS: DemoAnomalyKind[] = ['runaway', 'spike', 'spike', 'runaway', 'outage'];
 
 function epochDay(day: string): number {

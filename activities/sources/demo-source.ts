@@ -1,7 +1,7 @@
 /** The built-in demo organisation as a metering source. */
 import { eachDay } from '../../schemas/dates';
-import { DEMO_WAREHOUSES, demoHourlyRows } from './demo-org';
-import type { HourlyMeteringRow, MeteringSource } from './metering-source';
+import { DEMO_PRICES, DEMO_WAREHOUSES, demoHourlyRows } from './demo-org';
+import type { CreditPrice, HourlyMeteringRow, MeteringSource } from './metering-source';
 
 export function createDemoSource(seed: number): MeteringSource {
   return {
@@ -21,6 +21,16 @@ export function createDemoSource(seed: number): MeteringSource {
         }
       }
       if (batch.length > 0) yield batch;
+    },
+    async readCreditPrices(from: string, to: string): Promise<CreditPrice[]> {
+      return eachDay(from, to).flatMap((usageDate) =>
+        Object.entries(DEMO_PRICES).map(([account, pricePerCredit]) => ({
+          account,
+          usageDate,
+          currency: 'USD',
+          pricePerCredit,
+        })),
+      );
     },
   };
 }

@@ -12,6 +12,14 @@ export interface HourlyMeteringRow {
   creditsUsedCloudServices: number;
 }
 
+/** The effective price of one compute credit for an account on a day. */
+export interface CreditPrice {
+  account: string;
+  usageDate: string;
+  currency: string;
+  pricePerCredit: number;
+}
+
 export interface MeteringSource {
   /** The spec the source was opened from (`demo`, `csv:/path`). */
   readonly spec: string;
@@ -23,4 +31,8 @@ export interface MeteringSource {
    * yielding anything, so a failed read never leaves half a load behind.
    */
   read(from: string, to: string, batchSize: number): AsyncIterable<HourlyMeteringRow[]>;
+  /** Prices per account and day from the source's billing data; `undefined` when it has none or may not read it. */
+  readCreditPrices?(from: string, to: string): Promise<CreditPrice[] | undefined>;
+  /** Release connections. */
+  close?(): Promise<void>;
 }

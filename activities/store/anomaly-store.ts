@@ -20,6 +20,8 @@ export async function upsertAnomaly(db: Db, finding: AnomalyFinding): Promise<nu
         actual: sql`excluded.actual`,
         expected: sql`excluded.expected`,
         excessCredits: sql`excluded.excess_credits`,
+        excessCost: sql`excluded.excess_cost`,
+        currency: sql`excluded.currency`,
         direction: sql`excluded.direction`,
         severity: sql`excluded.severity`,
         status: sql`case when ${anomalies.status} = 'resolved' then 'open' else ${anomalies.status} end`,

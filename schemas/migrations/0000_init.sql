@@ -18,6 +18,15 @@ CREATE TABLE "anomalies" (
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "credit_prices" (
+	"account" text NOT NULL,
+	"usage_date" date NOT NULL,
+	"currency" text NOT NULL,
+	"price_per_credit" double precision NOT NULL,
+	"source" text NOT NULL,
+	CONSTRAINT "credit_prices_account_usage_date_pk" PRIMARY KEY("account","usage_date")
+);
+--> statement-breakpoint
 CREATE TABLE "features_daily" (
 	"warehouse" text NOT NULL,
 	"usage_date" date NOT NULL,

@@ -15,6 +15,8 @@ function anomaly(overrides: Partial<AlertAnomaly> = {}): AlertAnomaly {
     actual: 1234.56,
     expected: 400,
     excessCredits: 834.56,
+    excessCost: null,
+    currency: null,
     direction: 'high',
     severity: 'high',
     modelVersionId: 7,
@@ -63,6 +65,28 @@ describe('buildAlertMessage', () => {
     expect(buildAlertMessage([anomaly()], ['k'], RUN_URL).text).toBe(
       '1 Snowflake spend anomaly on 1 warehouse — 834.6 credits over expected',
     );
+  });
+
+  it('puts the excess in money in the headline and the section when the price is known', () => {
+    const priced = buildAlertMessage(
+      [
+        anomaly({ excessCost: 2503.68, currency: 'USD' }),
+        anomaly({ usageDate: '2026-11-19', excessCost: 1000, currency: 'USD' }),
+      ],
+      ['a', 'b'],
+      RUN_URL,
+    );
+    expect(priced.text).toBe('2 Snowflake spend anomalies on 1 warehouse — 1,669.1 credits over expected ($3,504)');
+    expect(JSON.stringify(priced.blocks)).toContain('+834.6, +209%, $2,504)');
+  });
+
+  it('leaves money out of the headline when any price is unknown', () => {
+    const mixed = buildAlertMessage(
+      [anomaly({ excessCost: 2503.68, currency: 'USD' }), anomaly()],
+      ['a', 'b'],
+      RUN_URL,
+    );
+    expect(mixed.text).not.toContain('$');
   });
 
   it('has one section per anomaly with the warehouse, date, actual and expected credits', () => {

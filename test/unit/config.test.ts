@@ -28,6 +28,8 @@ describe('loadConfig', () => {
       logJson: false,
       temporal: { address: undefined, namespace: 'default', cliPath: undefined, devPort: 7233, devUiPort: 8233 },
       databaseUrl: undefined,
+      snowflake: undefined,
+      prices: { pricePerCredit: undefined, currency: 'USD' },
     });
   });
 
@@ -135,6 +137,7 @@ describe('describeConfig', () => {
       namespace: 'default',
       database: `PGlite (${path.join(CWD, '.snowpatrol', 'pglite')})`,
       source: 'demo',
+      snowflake: 'not configured',
       alerts: `outbox (${path.join(CWD, '.snowpatrol', 'outbox')})`,
     });
   });

@@ -1,0 +1,73 @@
+/**
+ * The SQL snowpatrol runs on Snowflake. Every value is a positional bind (`?`); identifiers come only from
+ * the fixed schema names below, never from input.
+ */
+import { addDays } from '../../../schemas/dates';
+import type { SnowflakeSettings, UsageSchema } from '../../../schemas/snowflake-config';
+
+export interface BoundQuery {
+  sqlText: string;
+  binds: (string | number)[];
+}
+
+const SCHEMAS: Record<UsageSchema, string> = {
+  ORGANIZATION_USAGE: 'SNOWFLAKE.ORGANIZATION_USAGE',
+  ACCOUNT_USAGE: 'SNOWFLAKE.ACCOUNT_USAGE',
+};
+
+/** UTC midnight bounds of [from, to] as timestamp strings Snowflake casts implicitly. */
+function dayBounds(from: string, to: string): [string, string] {
+  return [`${from} 00:00:00 +0000`, `${addDays(to, 1)} 00:00:00 +0000`];
+}
+
+function accountFilter(settings: Pick<SnowflakeSettings, 'accounts' | 'usageSchema'>): {
+  sql: string;
+  binds: string[];
+} {
+  if (settings.usageSchema !== 'ORGANIZATION_USAGE' || !settings.accounts) return { sql: '', binds: [] };
+  return { sql: ` AND ACCOUNT_NAME IN (${settings.accounts.map(() => '?').join(', ')})`, binds: settings.accounts };
+}
+
+/** Hourly warehouse metering whose START_TIME falls on a day in [from, to]; pseudo-warehouses (id ≤ 0) skipped. */
+export function meteringQuery(
+  settings: Pick<SnowflakeSettings, 'accounts' | 'usageSchema'>,
+  from: string,
+  to: string,
+): BoundQuery {
+  const account = settings.usageSchema === 'ORGANIZATION_USAGE' ? 'ACCOUNT_NAME' : 'NULL AS ACCOUNT_NAME';
+  const filter = accountFilter(settings);
+  return {
+    sqlText:
+      `SELECT ${account}, WAREHOUSE_ID, WAREHOUSE_NAME, START_TIME, END_TIME, CREDITS_USED, CREDITS_USED_COMPUTE, ` +
+      `CREDITS_USED_CLOUD_SERVICES FROM ${SCHEMAS[settings.usageSchema]}.WAREHOUSE_METERING_HISTORY ` +
+      `WHERE START_TIME >= ? AND START_TIME < ? AND WAREHOUSE_ID > 0${filter.sql}`,
+    binds: [...dayBounds(from, to), ...filter.binds],
+  };
+}
+
+/** Effective compute price per credit per account and day, from the organisation's billing view. */
+export function creditPriceQuery(
+  settings: Pick<SnowflakeSettings, 'accounts' | 'usageSchema'>,
+  from: string,
+  to: string,
+): BoundQuery {
+  const filter = accountFilter({ ...settings, usageSchema: 'ORGANIZATION_USAGE' });
+  return {
+    sqlText:
+      'SELECT ACCOUNT_NAME, USAGE_DATE, CURRENCY, SUM(USAGE_IN_CURRENCY) AS USAGE_IN_CURRENCY, SUM(USAGE) AS USAGE ' +
+      'FROM SNOWFLAKE.ORGANIZATION_USAGE.USAGE_IN_CURRENCY_DAILY ' +
+      `WHERE USAGE_DATE >= ? AND USAGE_DATE <= ? AND USAGE_TYPE = ?${filter.sql} ` +
+      'GROUP BY ACCOUNT_NAME, USAGE_DATE, CURRENCY',
+    binds: [from, to, 'compute', ...filter.binds],
+  };
+}
+
+/** The QUERY_TAG snowpatrol sets on every statement, so its own Snowflake cost is attributable. */
+export function queryTag(context: {
+  workflowType?: string;
+  workflowId?: string;
+  runId?: string;
+  activity?: string;
+}): string {
+  return JSON.stringify({ app: 'snowpatrol', ...context });
+}

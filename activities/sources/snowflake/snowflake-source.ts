@@ -1,0 +1,104 @@
+/**
+ * WAREHOUSE_METERING_HISTORY (ORGANIZATION_USAGE or ACCOUNT_USAGE) as a metering source. One query per chunk of
+ * days, every value bound, every statement tagged; rows are streamed from the driver and handed on in batches.
+ */
+import type { SnowflakeSettings } from '../../../schemas/snowflake-config';
+import { SourceError } from '../../errors';
+import type { CreditPrice, HourlyMeteringRow, MeteringSource } from '../metering-source';
+import { SnowflakePrivilegeError } from './errors';
+import { creditPriceQuery, meteringQuery } from './queries';
+import type { ConnectSnowflake, Row, SnowflakeSession } from './session';
+
+export interface SnowflakeSourceOptions {
+  settings: SnowflakeSettings;
+  connect: ConnectSnowflake;
+  /** JSON QUERY_TAG for every statement (app, workflow, run, activity). */
+  queryTag: string;
+  /** Called when the billing view cannot be read and the configured price is used instead. */
+  warn?: (message: string) => void;
+}
+
+function toNumber(value: unknown, column: string): number {
+  const n = typeof value === 'number' ? value : Number(value);
+  if (!Number.isFinite(n))
+    throw new SourceError(`Snowflake returned a non-numeric ${column}: ${String(value)}`, 'snowflake');
+  return n;
+}
+
+function toDate(value: unknown, column: string): Date {
+  const d = value instanceof Date ? new Date(value.getTime()) : new Date(String(value));
+  if (Number.isNaN(d.getTime()))
+    throw new SourceError(`Snowflake returned an invalid ${column}: ${String(value)}`, 'snowflake');
+  return d;
+}
+
+/** One result row of `meteringQuery` as a typed metering row. */
+export function toMeteringRow(row: Row, accountLabel: string): HourlyMeteringRow {
+  return {
+    account: row.ACCOUNT_NAME ? String(row.ACCOUNT_NAME) : accountLabel,
+    warehouseId: toNumber(row.WAREHOUSE_ID, 'WAREHOUSE_ID'),
+    warehouseName: String(row.WAREHOUSE_NAME),
+    startTime: toDate(row.START_TIME, 'START_TIME'),
+    endTime: toDate(row.END_TIME, 'END_TIME'),
+    creditsUsed: toNumber(row.CREDITS_USED, 'CREDITS_USED'),
+    creditsUsedCompute: toNumber(row.CREDITS_USED_COMPUTE, 'CREDITS_USED_COMPUTE'),
+    creditsUsedCloudServices: toNumber(row.CREDITS_USED_CLOUD_SERVICES, 'CREDITS_USED_CLOUD_SERVICES'),
+  };
+}
+
+/** USAGE_DATE comes back as a Date (midnight UTC) or a string; keep the calendar day. */
+function toIsoDay(value: unknown): string {
+  return value instanceof Date ? value.toISOString().slice(0, 10) : String(value).slice(0, 10);
+}
+
+export function createSnowflakeSource(options: SnowflakeSourceOptions): MeteringSource {
+  const { settings } = options;
+  let session: Promise<SnowflakeSession> | undefined;
+  const open = () => (session ??= options.connect(settings));
+  return {
+    spec: 'snowflake',
+    chunkDays: 1,
+    async *read(from: string, to: string, batchSize: number): AsyncIterable<HourlyMeteringRow[]> {
+      const query = meteringQuery(settings, from, to);
+      let batch: HourlyMeteringRow[] = [];
+      for await (const row of (await open()).stream(query.sqlText, query.binds, options.queryTag)) {
+        const metered = toMeteringRow(row, settings.accountLabel);
+        if (metered.warehouseId <= 0) continue;
+        batch.push(metered);
+        if (batch.length >= batchSize) {
+          yield batch;
+          batch = [];
+        }
+      }
+      if (batch.length > 0) yield batch;
+    },
+    async readCreditPrices(from: string, to: string): Promise<CreditPrice[] | undefined> {
+      if (settings.usageSchema !== 'ORGANIZATION_USAGE') return undefined;
+      const query = creditPriceQuery(settings, from, to);
+      const prices: CreditPrice[] = [];
+      try {
+        for await (const row of (await open()).stream(query.sqlText, query.binds, options.queryTag)) {
+          const usage = toNumber(row.USAGE, 'USAGE');
+          if (usage <= 0) continue;
+          prices.push({
+            account: String(row.ACCOUNT_NAME),
+            usageDate: toIsoDay(row.USAGE_DATE),
+            currency: String(row.CURRENCY),
+            pricePerCredit: toNumber(row.USAGE_IN_CURRENCY, 'USAGE_IN_CURRENCY') / usage,
+          });
+        }
+      } catch (err) {
+        if (!(err instanceof SnowflakePrivilegeError)) throw err;
+        options.warn?.(`${err.message} Using SNOWPATROL_PRICE_PER_CREDIT instead.`);
+        return undefined;
+      }
+      return prices;
+    },
+    async close(): Promise<void> {
+      if (!session) return;
+      const s = await session.catch(() => undefined);
+      session = undefined;
+      await s?.close();
+    },
+  };
+}

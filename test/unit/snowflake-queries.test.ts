@@ -1,0 +1,48 @@
+import { creditPriceQuery, meteringQuery, queryTag } from '../../activities/sources/snowflake/queries';
+
+describe('Snowflake queries', () => {
+  it('read one day of organisation metering with every value bound, none in the SQL text', () => {
+    const q = meteringQuery({ usageSchema: 'ORGANIZATION_USAGE', accounts: undefined }, '2026-11-20', '2026-11-20');
+    expect(q.sqlText).toContain('FROM SNOWFLAKE.ORGANIZATION_USAGE.WAREHOUSE_METERING_HISTORY');
+    expect(q.sqlText).toContain('WHERE START_TIME >= ? AND START_TIME < ? AND WAREHOUSE_ID > 0');
+    expect(q.sqlText).not.toMatch(/2026/);
+    expect(q.binds).toEqual(['2026-11-20 00:00:00 +0000', '2026-11-21 00:00:00 +0000']);
+  });
+
+  it('bind an account filter as one placeholder per account', () => {
+    const q = meteringQuery(
+      { usageSchema: 'ORGANIZATION_USAGE', accounts: ['PROD', "O'BRIEN"] },
+      '2026-11-01',
+      '2026-11-03',
+    );
+    expect(q.sqlText).toMatch(/AND ACCOUNT_NAME IN \(\?, \?\)$/);
+    expect(q.sqlText).not.toContain('BRIEN');
+    expect(q.binds).toEqual(['2026-11-01 00:00:00 +0000', '2026-11-04 00:00:00 +0000', 'PROD', "O'BRIEN"]);
+  });
+
+  it('read ACCOUNT_USAGE without an ACCOUNT_NAME column', () => {
+    const q = meteringQuery({ usageSchema: 'ACCOUNT_USAGE', accounts: ['IGNORED'] }, '2026-11-20', '2026-11-20');
+    expect(q.sqlText).toContain('SELECT NULL AS ACCOUNT_NAME');
+    expect(q.sqlText).toContain('FROM SNOWFLAKE.ACCOUNT_USAGE.WAREHOUSE_METERING_HISTORY');
+    expect(q.binds).toHaveLength(2);
+  });
+
+  it('price compute credits from USAGE_IN_CURRENCY_DAILY, bound', () => {
+    const q = creditPriceQuery({ usageSchema: 'ORGANIZATION_USAGE', accounts: undefined }, '2026-11-01', '2026-11-20');
+    expect(q.sqlText).toContain('FROM SNOWFLAKE.ORGANIZATION_USAGE.USAGE_IN_CURRENCY_DAILY');
+    expect(q.binds).toEqual(['2026-11-01', '2026-11-20', 'compute']);
+  });
+
+  it('tag every statement with the app, workflow, run and activity as JSON', () => {
+    const tag = JSON.parse(
+      queryTag({ workflowType: 'ingestMetering', workflowId: 'w', runId: 'r', activity: 'extractWarehouseMetering' }),
+    );
+    expect(tag).toEqual({
+      app: 'snowpatrol',
+      workflowType: 'ingestMetering',
+      workflowId: 'w',
+      runId: 'r',
+      activity: 'extractWarehouseMetering',
+    });
+  });
+});

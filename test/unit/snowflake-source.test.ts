@@ -1,0 +1,132 @@
+import { SnowflakePrivilegeError } from '../../activities/sources/snowflake/errors';
+import type { ConnectSnowflake, Row } from '../../activities/sources/snowflake/session';
+import { createSnowflakeSource } from '../../activities/sources/snowflake/snowflake-source';
+import type { SnowflakeSettings } from '../../schemas/snowflake-config';
+
+const settings: SnowflakeSettings = {
+  account: 'myorg-prod',
+  user: 'SVC',
+  role: 'SNOWPATROL',
+  warehouse: 'WH',
+  auth: { kind: 'password', password: 'x' },
+  usageSchema: 'ORGANIZATION_USAGE',
+  accounts: undefined,
+  accountLabel: 'MYORG-PROD',
+  accessUrl: undefined,
+  logLevel: 'ERROR',
+};
+
+/** A session that answers every statement with `rows` (or throws `error`) and records what it was asked. */
+function fakeSession(rows: Row[], error?: Error) {
+  const asked: { sqlText: string; binds: unknown[]; tag: string }[] = [];
+  let connects = 0;
+  let closes = 0;
+  const connect: ConnectSnowflake = async () => {
+    connects++;
+    return {
+      async *stream(sqlText, binds, tag) {
+        asked.push({ sqlText, binds, tag });
+        if (error) throw error;
+        yield* rows;
+      },
+      close: async () => {
+        closes++;
+      },
+    };
+  };
+  return { connect, asked, counts: () => ({ connects, closes }) };
+}
+
+const hour = (h: number, id = 7): Row => ({
+  ACCOUNT_NAME: 'PROD',
+  WAREHOUSE_ID: id,
+  WAREHOUSE_NAME: 'ETL_WH',
+  START_TIME: new Date(Date.UTC(2026, 10, 20, h)),
+  END_TIME: new Date(Date.UTC(2026, 10, 20, h + 1)),
+  CREDITS_USED: 1.25,
+  CREDITS_USED_COMPUTE: 1.2,
+  CREDITS_USED_CLOUD_SERVICES: 0.05,
+});
+
+async function collect<T>(it: AsyncIterable<T[]>): Promise<T[][]> {
+  const out: T[][] = [];
+  for await (const batch of it) out.push(batch);
+  return out;
+}
+
+describe('the Snowflake metering source', () => {
+  it('streams typed rows in batches over one connection, tagged, and closes it', async () => {
+    const fake = fakeSession([hour(0), hour(1), hour(2), hour(3, 0)]);
+    const source = createSnowflakeSource({ settings, connect: fake.connect, queryTag: '{"app":"snowpatrol"}' });
+
+    const batches = await collect(source.read('2026-11-20', '2026-11-20', 2));
+    await collect(source.read('2026-11-21', '2026-11-21', 2));
+    await source.close?.();
+
+    expect(batches.map((b) => b.length)).toEqual([2, 1]); // the pseudo-warehouse (id 0) is skipped
+    expect(batches[0][0]).toEqual({
+      account: 'PROD',
+      warehouseId: 7,
+      warehouseName: 'ETL_WH',
+      startTime: new Date('2026-11-20T00:00:00Z'),
+      endTime: new Date('2026-11-20T01:00:00Z'),
+      creditsUsed: 1.25,
+      creditsUsedCompute: 1.2,
+      creditsUsedCloudServices: 0.05,
+    });
+    expect(fake.counts()).toEqual({ connects: 1, closes: 1 });
+    expect(fake.asked.map((a) => a.tag)).toEqual(['{"app":"snowpatrol"}', '{"app":"snowpatrol"}']);
+    expect(fake.asked[1].binds).toEqual(['2026-11-21 00:00:00 +0000', '2026-11-22 00:00:00 +0000']);
+  });
+
+  it('labels ACCOUNT_USAGE rows (no ACCOUNT_NAME) with the configured account label', async () => {
+    const fake = fakeSession([{ ...hour(5), ACCOUNT_NAME: null }]);
+    const source = createSnowflakeSource({
+      settings: { ...settings, usageSchema: 'ACCOUNT_USAGE' },
+      connect: fake.connect,
+      queryTag: '{}',
+    });
+    const [[row]] = await collect(source.read('2026-11-20', '2026-11-20', 10));
+    expect(row.account).toBe('MYORG-PROD');
+  });
+
+  it('prices a credit as currency spent over credits used, per account and day', async () => {
+    const fake = fakeSession([
+      {
+        ACCOUNT_NAME: 'PROD',
+        USAGE_DATE: new Date('2026-11-20T00:00:00Z'),
+        CURRENCY: 'USD',
+        USAGE_IN_CURRENCY: 300,
+        USAGE: 100,
+      },
+      { ACCOUNT_NAME: 'IDLE', USAGE_DATE: '2026-11-20', CURRENCY: 'USD', USAGE_IN_CURRENCY: 0, USAGE: 0 },
+    ]);
+    const source = createSnowflakeSource({ settings, connect: fake.connect, queryTag: '{}' });
+    expect(await source.readCreditPrices?.('2026-11-20', '2026-11-20')).toEqual([
+      { account: 'PROD', usageDate: '2026-11-20', currency: 'USD', pricePerCredit: 3 },
+    ]);
+  });
+
+  it('falls back (undefined, with a warning) when the billing view is not granted', async () => {
+    const denied = new SnowflakePrivilegeError(
+      'Snowflake role cannot read usage data: … ORGANIZATION_BILLING_VIEWER',
+      '003001',
+    );
+    const fake = fakeSession([], denied);
+    const warnings: string[] = [];
+    const source = createSnowflakeSource({
+      settings,
+      connect: fake.connect,
+      queryTag: '{}',
+      warn: (m) => warnings.push(m),
+    });
+    expect(await source.readCreditPrices?.('2026-11-20', '2026-11-20')).toBeUndefined();
+    expect(warnings[0]).toContain('Using SNOWPATROL_PRICE_PER_CREDIT instead');
+  });
+
+  it('lets other failures through to be retried', async () => {
+    const fake = fakeSession([], new Error('socket hang up'));
+    const source = createSnowflakeSource({ settings, connect: fake.connect, queryTag: '{}' });
+    await expect(collect(source.read('2026-11-20', '2026-11-20', 10))).rejects.toThrow('socket hang up');
+  });
+});
