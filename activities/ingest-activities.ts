@@ -1,7 +1,8 @@
 /** Ingest: plan the window to (re)load, then stream a source into the metering tables, day chunk by chunk. */
 import { Context } from '@temporalio/activity';
 import { queryTag } from './sources/snowflake/queries';
-import { addDays, daysBetween, eachDay, maxDay, minDay } from '../schemas/dates';
+import { addDays, daysBetween, minDay } from '../schemas/dates';
+import { planWindow } from './ingest-plan';
 import type { MeteringSource } from './sources';
 import type { Db } from './store/database';
 import { ingestedDaysBetween, markDaysIngested, refreshDaily, upsertHourly } from './store/metering-store';
@@ -51,16 +52,6 @@ export interface ExtractHeartbeat {
 }
 
 const BATCH_ROWS = 2000;
-
-/**
- * First day to load: the first day of the last `historyDays` not yet loaded, but at least the trailing
- * `reloadDays` (Snowflake restates recent metering). After `to` when nothing is missing and reloadDays is 0.
- */
-export function planWindow(loaded: ReadonlySet<string>, to: string, historyDays: number, reloadDays: number): string {
-  const earliest = addDays(to, 1 - historyDays);
-  const firstMissing = eachDay(earliest, to).find((day) => !loaded.has(day)) ?? addDays(to, 1);
-  return minDay(firstMissing, maxDay(earliest, addDays(to, 1 - reloadDays)));
-}
 
 export function createIngestActivities(deps: IngestDeps) {
   return {

@@ -7,6 +7,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ConfigError, loadConfig } from '../schemas/config';
 import { DEFAULTS } from '../schemas/inputs';
 import { installRuntime } from '../worker/runtime';
+import { checkDataCommand } from './commands/check-data';
 import { devServerCommand } from './commands/dev-server';
 import { ingestCommand } from './commands/ingest';
 import { pipelineCommand } from './commands/pipeline';
@@ -44,7 +45,11 @@ function program(): Command {
     .command('run')
     .description('run the pipeline for one day (ingest → features → train → score → notify)')
     .option('--as-of <date>', 'day to process (default: yesterday, UTC)', dateArg)
-    .option('--source <spec>', 'demo | csv:PATH (default: SNOWPATROL_SOURCE or demo)', sourceArg)
+    .option(
+      '--source <spec>',
+      'snowflake | demo | csv:PATH (default: SNOWPATROL_SOURCE, else snowflake when configured, else demo)',
+      sourceArg,
+    )
     .option('--history-days <n>', 'days of history loaded on a first run', intArg(14, 1460), DEFAULTS.historyDays)
     .option('--score-days <n>', 'days scored, ending at --as-of', intArg(1, 366), DEFAULTS.scoreDays)
     .option('--no-notify', 'do not send alerts')
@@ -70,13 +75,31 @@ function program(): Command {
   cli
     .command('ingest')
     .description('load warehouse metering from a source into the database')
-    .addOption(new Option('--source <spec>', 'demo | csv:PATH').argParser(sourceArg).makeOptionMandatory())
+    .addOption(new Option('--source <spec>', 'snowflake | demo | csv:PATH').argParser(sourceArg).makeOptionMandatory())
     .option('--from <date>', 'first day (default: planned from what is already loaded)', dateArg)
     .option('--to <date>', 'last day (default: yesterday, UTC)', dateArg)
     .option('--json', 'print the result as JSON', false)
     .action(async (o: { source: string; from?: string; to?: string; json: boolean }) => {
       installRuntime('WARN');
       await ingestCommand(loadConfig(), { ...o, to: o.to ?? yesterday() });
+    });
+
+  cli
+    .command('check-data')
+    .description('report days not fully loaded from a source, with the command that back-fills them (exit 3 if any)')
+    .option('--source <spec>', 'snowflake | demo | csv:PATH (default: SNOWPATROL_SOURCE)', sourceArg)
+    .option('--from <date>', 'first day (default: 120 days before --to)', dateArg)
+    .option('--to <date>', 'last day (default: yesterday, UTC)', dateArg)
+    .option('--json', 'print JSON', false)
+    .action(async (o: { source?: string; from?: string; to?: string; json: boolean }) => {
+      const config = loadConfig();
+      const to = o.to ?? yesterday();
+      await checkDataCommand(config, {
+        source: o.source ?? config.source,
+        from: o.from ?? addDays(to, 1 - DEFAULTS.historyDays),
+        to,
+        json: o.json,
+      });
     });
 
   cli

@@ -19,13 +19,14 @@ export function table(headers: string[], rows: (string | number)[][]): string {
 export function anomaliesTable(rows: readonly AnomalyRow[]): string {
   if (rows.length === 0) return 'No anomalies.';
   return table(
-    ['WAREHOUSE', 'DATE', 'ACTUAL', 'EXPECTED', 'EXCESS', 'DIRECTION', 'SEVERITY', 'STATUS', 'MODEL'],
+    ['WAREHOUSE', 'DATE', 'ACTUAL', 'EXPECTED', 'EXCESS', 'EXCESS COST', 'DIRECTION', 'SEVERITY', 'STATUS', 'MODEL'],
     rows.map((a) => [
       a.warehouse,
       a.usageDate,
       a.actual,
       a.expected,
       a.excessCredits,
+      a.excessCost !== null && a.currency ? `${Math.round(a.excessCost)} ${a.currency}` : '-',
       a.direction,
       a.severity,
       a.status,

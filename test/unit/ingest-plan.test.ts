@@ -1,4 +1,4 @@
-import { planWindow } from '../../activities/ingest-activities';
+import { missingRanges, planWindow } from '../../activities/ingest-plan';
 import { eachDay } from '../../schemas/dates';
 
 // Loading up to 2026-11-20, keeping 120 days of history and re-loading the trailing 3 days.
@@ -40,5 +40,21 @@ describe('planWindow', () => {
 
   it('plans an empty window (from after to) when caught up with reloadDays 0', () => {
     expect(planWindow(loaded(['2026-07-24', TO]), TO, HISTORY, 0)).toBe('2026-11-21');
+  });
+});
+
+describe('missingRanges', () => {
+  it('lists each run of missing days once, with its length', () => {
+    expect(
+      missingRanges(loaded(['2026-11-03', '2026-11-05'], ['2026-11-08', '2026-11-08']), '2026-11-01', '2026-11-10'),
+    ).toEqual([
+      { from: '2026-11-01', to: '2026-11-02', days: 2 },
+      { from: '2026-11-06', to: '2026-11-07', days: 2 },
+      { from: '2026-11-09', to: '2026-11-10', days: 2 },
+    ]);
+  });
+
+  it('is empty when every day is loaded', () => {
+    expect(missingRanges(loaded(['2026-11-01', '2026-11-10']), '2026-11-01', '2026-11-10')).toEqual([]);
   });
 });
