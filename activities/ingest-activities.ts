@@ -1,5 +1,6 @@
 /** Ingest: plan the window to (re)load, then stream a source into the metering tables, day chunk by chunk. */
 import { Context } from '@temporalio/activity';
+import { withHeartbeat } from './heartbeat';
 import { queryTag } from './sources/snowflake/queries';
 import { addDays, daysBetween, minDay } from '../schemas/dates';
 import { planWindow } from './ingest-plan';
@@ -79,7 +80,12 @@ export function createIngestActivities(deps: IngestDeps) {
         warn: (message) => ctx.log.warn(message),
       });
       try {
-        return await extract(deps.db, ctx, source, input);
+        const checkpoint = initialProgress(ctx, input);
+        return await withHeartbeat(
+          ctx,
+          () => checkpoint,
+          () => extract(deps.db, ctx, source, input, checkpoint),
+        );
       } finally {
         await source.close?.();
       }
@@ -87,21 +93,28 @@ export function createIngestActivities(deps: IngestDeps) {
   };
 }
 
-/** Load from … to chunk by chunk; each finished chunk is recorded in the heartbeat, so a retry starts after it. */
+/** Where to start: the heartbeat details of an earlier attempt, else the day before `from`. */
+function initialProgress(ctx: Context, input: ExtractMeteringInput): ExtractHeartbeat {
+  const resumed = ctx.info.heartbeatDetails as ExtractHeartbeat | undefined;
+  if (resumed) {
+    ctx.log.info('resuming metering extract', { after: resumed.completedThrough, attempt: ctx.info.attempt });
+    return { ...resumed };
+  }
+  return { completedThrough: addDays(input.from, -1), rowsRead: 0, rowsUpserted: 0, warehouses: [] };
+}
+
+/**
+ * Load from … to chunk by chunk. Heartbeats carry `checkpoint`, the state after the last finished chunk, so a
+ * retry resumes after it with consistent counts; rows of an unfinished chunk are simply upserted again.
+ */
 async function extract(
   db: Db,
   ctx: Context,
   source: MeteringSource,
   input: ExtractMeteringInput,
+  checkpoint: ExtractHeartbeat,
 ): Promise<ExtractMeteringResult> {
-  const resumed = ctx.info.heartbeatDetails as ExtractHeartbeat | undefined;
-  const progress: ExtractHeartbeat = resumed ?? {
-    completedThrough: addDays(input.from, -1),
-    rowsRead: 0,
-    rowsUpserted: 0,
-    warehouses: [],
-  };
-  if (resumed) ctx.log.info('resuming metering extract', { after: resumed.completedThrough });
+  const progress = { ...checkpoint };
   const warehouses = new Set(progress.warehouses);
   while (progress.completedThrough < input.to) {
     const chunkFrom = addDays(progress.completedThrough, 1);
@@ -110,14 +123,15 @@ async function extract(
       progress.rowsRead += batch.length;
       progress.rowsUpserted += await upsertHourly(db, batch, source.spec);
       for (const row of batch) warehouses.add(`${row.account}.${row.warehouseName}`);
-      ctx.heartbeat({ ...progress, warehouses: [...warehouses] });
+      ctx.heartbeat(checkpoint);
     }
     await refreshDaily(db, chunkFrom, chunkTo);
     const prices = await source.readCreditPrices?.(chunkFrom, chunkTo);
     if (prices) await upsertCreditPrices(db, prices, source.spec);
     await markDaysIngested(db, source.spec, chunkFrom, chunkTo);
     progress.completedThrough = chunkTo;
-    ctx.heartbeat({ ...progress, warehouses: [...warehouses] });
+    Object.assign(checkpoint, progress, { warehouses: [...warehouses] });
+    ctx.heartbeat(checkpoint);
   }
   return {
     rowsRead: progress.rowsRead,

@@ -22,5 +22,7 @@ export async function createSnowpatrolWorker(options: WorkerOptions): Promise<Wo
     activities: options.activities,
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities,
     shutdownGraceTime: '30 seconds',
+    // Send heartbeat details at least every 5 s, so a retry after a crash resumes close to where work stopped.
+    maxHeartbeatThrottleInterval: '5 seconds',
   });
 }

@@ -18,10 +18,13 @@ export const quick = proxyActivities<Activities>({
   },
 });
 
-/** Long, heartbeating work (extracts, feature builds, scoring); resumes from heartbeat details on retry. */
+/**
+ * Long, heartbeating work (extracts, feature builds, scoring); resumes from heartbeat details on retry. The
+ * extract heartbeats at least every 10 s, so a worker that dies is noticed within 30 s.
+ */
 export const longRunning = proxyActivities<Activities>({
   startToCloseTimeout: '2 hours',
-  heartbeatTimeout: '2 minutes',
+  heartbeatTimeout: '30 seconds',
   retry: {
     initialInterval: '5s',
     backoffCoefficient: 2,

@@ -52,3 +52,37 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+export interface RunningCli {
+  pid: number;
+  output(): string;
+  /** Signal the whole process group (tsx runs the CLI in a child node process). */
+  kill(signal: NodeJS.Signals): void;
+  exited: Promise<number | null>;
+}
+
+/** Start a long-running CLI command (e.g. `worker`) in its own process group. */
+export function startCli(args: string[], env: NodeJS.ProcessEnv): RunningCli {
+  const child = spawn(TSX, [path.join(ROOT, 'client/main.ts'), ...args], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let output = '';
+  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    pid: child.pid as number,
+    output: () => output,
+    kill(signal) {
+      try {
+        process.kill(-(child.pid as number), signal);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+      }
+    },
+    exited,
+  };
+}

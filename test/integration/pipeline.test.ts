@@ -8,7 +8,7 @@ import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { demoAnomalyLabels } from '../../activities/sources/demo-org';
+import { DEMO_PRICES, demoAnomalyLabels } from '../../activities/sources/demo-org';
 import type { Database } from '../../activities/store/database';
 import { listAnomalies } from '../../activities/store/anomaly-store';
 import { TASK_QUEUE, WORKFLOW_TYPES, workflowIdFor } from '../../schemas/constants';
@@ -74,6 +74,10 @@ test('finds the injected anomalies, point in time, and alerts each one once', as
     expect(model).toBeDefined();
     expect(model!.trainedTo < anomaly.usageDate).toBe(true);
     expect(anomaly.direction).toBe(anomaly.actual > anomaly.expected ? 'high' : 'low');
+    // Money at the demo organisation's contract price of the warehouse's account.
+    const price = DEMO_PRICES[anomaly.warehouse.split('.')[0]];
+    expect(anomaly.currency).toBe('USD');
+    expect(anomaly.excessCost).toBeCloseTo(anomaly.excessCredits * price, 9);
   }
 
   // One alert per anomaly, all delivered into one Block Kit message in the outbox.
