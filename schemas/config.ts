@@ -12,7 +12,7 @@ import {
   type SnowflakeSettings,
 } from './snowflake-config';
 
-const bool = (name: string) =>
+const bool = () =>
   z
     .string()
     .optional()
@@ -21,7 +21,7 @@ const bool = (name: string) =>
       const v = value.trim().toLowerCase();
       if (['1', 'true', 'yes', 'on'].includes(v)) return true;
       if (['0', 'false', 'no', 'off'].includes(v)) return false;
-      ctx.addIssue({ code: 'custom', message: `${name} must be true or false, got "${value}"` });
+      ctx.addIssue({ code: 'custom', message: `must be true or false, got "${value}"` });
       return z.NEVER;
     });
 
@@ -51,7 +51,7 @@ const envSchema = z.object({
   SNOWPATROL_WEB_UI_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url().optional()),
   SNOWPATROL_OUTBOX_DIR: optionalText,
   SNOWPATROL_MAX_CONCURRENT_ACTIVITIES: positiveInt(4),
-  SNOWPATROL_LOG_JSON: bool('SNOWPATROL_LOG_JSON'),
+  SNOWPATROL_LOG_JSON: bool(),
   SNOWPATROL_DEV_SERVER_PORT: positiveInt(7233),
   SNOWPATROL_DEV_SERVER_UI_PORT: positiveInt(8233),
   TEMPORAL_ADDRESS: optionalText,

@@ -17,10 +17,12 @@ const days = (min: number, max: number) =>
     .min(min, { error: `must be at least ${min}` })
     .max(max, { error: `must be at most ${max}` });
 
-/** A metering source: `demo`, or `csv:<path to a WAREHOUSE_METERING_HISTORY export>`. */
-export const sourceSpec = z.string().refine((s) => s === 'demo' || (s.startsWith('csv:') && s.length > 4), {
-  error: (issue) => `expected "demo" or "csv:<path>", got ${JSON.stringify(issue.input)}`,
-});
+/** A metering source: `snowflake`, `demo`, or `csv:<path to a WAREHOUSE_METERING_HISTORY export>`. */
+export const sourceSpec = z
+  .string()
+  .refine((s) => s === 'snowflake' || s === 'demo' || (s.startsWith('csv:') && s.length > 4), {
+    error: (issue) => `expected "snowflake", "demo" or "csv:<path>", got ${JSON.stringify(issue.input)}`,
+  });
 
 /** Defaults shared by the pipeline and the stages (documented in the README). */
 export const DEFAULTS = {

@@ -67,7 +67,7 @@ test('a second demo run loads nothing new and sends no alert twice', async () =>
 test.each([
   [['run', '--as-of', '2026-13-01'], /--as-of.*expected a date like 2026-11-20, got "2026-13-01"/],
   [['run', '--score-days', 'ten'], /--score-days.*expected a whole number from 1 to 366, got "ten"/],
-  [['ingest', '--source', 'oracle'], /--source.*expected "demo" or "csv:<path>"/],
+  [['ingest', '--source', 'oracle'], /--source.*expected "snowflake", "demo" or "csv:<path>"/],
 ])('bad flags %j exit non-zero with a message naming the flag', async (args, message) => {
   const run = await runCli(args, env);
   expect(run.code).not.toBe(0);

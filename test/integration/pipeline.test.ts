@@ -128,7 +128,7 @@ test('backfilling an earlier day loads its missing history and leaves "latest" o
 test.each([
   [{ asOf: 'yesterday' }, 'asOf'],
   [{ scoreDays: 0 }, 'scoreDays'],
-  [{ source: 'snowflake' }, 'source'],
+  [{ source: 'oracle' }, 'source'],
   [{ histroyDays: 30 }, 'unknown field(s) "histroyDays"'],
   ['2026-11-20', 'input must be a JSON object'],
 ])('rejects input %j without retrying or writing anything', async (input, named) => {

@@ -70,12 +70,13 @@ describe('intArg', () => {
 });
 
 describe('sourceArg', () => {
-  it('passes demo and csv:<path> through', () => {
+  it('passes snowflake, demo and csv:<path> through', () => {
+    expect(sourceArg('snowflake')).toBe('snowflake');
     expect(sourceArg('demo')).toBe('demo');
     expect(sourceArg('csv:./metering.csv')).toBe('csv:./metering.csv');
   });
 
-  it.each(['snowflake', 'csv:'])('rejects %p, naming it', (value) => {
+  it.each(['oracle', 'csv:'])('rejects %p, naming it', (value) => {
     expect(rejection(sourceArg, value).message).toContain(`"${value}"`);
   });
 });

@@ -81,10 +81,10 @@ describe('loadConfig', () => {
     expect(error.problems).toHaveLength(4);
     expect(error.problems).toEqual(
       expect.arrayContaining([
-        'SNOWPATROL_SOURCE: expected "demo" or "csv:<path>", got "bogus"',
+        'SNOWPATROL_SOURCE: expected "snowflake", "demo" or "csv:<path>", got "bogus"',
         'DATABASE_URL: must start with postgres:// or postgresql://',
         'SNOWPATROL_MAX_CONCURRENT_ACTIVITIES: must be a positive whole number, got "0"',
-        'SNOWPATROL_LOG_JSON: SNOWPATROL_LOG_JSON must be true or false, got "maybe"',
+        'SNOWPATROL_LOG_JSON: must be true or false, got "maybe"',
       ]),
     );
     for (const variable of [

@@ -64,14 +64,16 @@ describe('pipelineInput', () => {
 });
 
 describe('sourceSpec', () => {
-  it.each(['demo', 'csv:/x.csv', 'csv:relative/metering.csv'])('accepts %p', (spec) => {
+  it.each(['snowflake', 'demo', 'csv:/x.csv', 'csv:relative/metering.csv'])('accepts %p', (spec) => {
     expect(sourceSpec.parse(spec)).toBe(spec);
   });
 
-  it.each(['csv:', 'snowflake', 'Demo', ''])('rejects %p, naming it', (spec) => {
+  it.each(['csv:', 'oracle', 'Snowflake', 'Demo', ''])('rejects %p, naming it', (spec) => {
     const result = sourceSpec.safeParse(spec);
     expect(result.success).toBe(false);
-    expect(result.error?.issues[0].message).toBe(`expected "demo" or "csv:<path>", got ${JSON.stringify(spec)}`);
+    expect(result.error?.issues[0].message).toBe(
+      `expected "snowflake", "demo" or "csv:<path>", got ${JSON.stringify(spec)}`,
+    );
   });
 });
 

@@ -16,6 +16,7 @@ const settings: SnowflakeSettings = {
   accountLabel: 'MYORG-PROD',
   accessUrl: undefined,
   logLevel: 'ERROR',
+  queryTimeoutSeconds: 600,
 };
 
 const driverError = (code: string | number, message: string) => Object.assign(new Error(message), { code });
@@ -87,4 +88,14 @@ test('a warehouse the role may not use asks for USAGE on that warehouse', () => 
   );
   expect(err).toBeInstanceOf(SnowflakePrivilegeError);
   expect((err as Error).message).toContain('GRANT USAGE ON WAREHOUSE SNOWPATROL_WH TO ROLE SNOWPATROL');
+});
+
+test('an unknown account (HTTP 403 at login) is an auth error naming SNOWFLAKE_ACCOUNT; a 403 on a query is not', () => {
+  const forbidden = () =>
+    Object.assign(new Error('Request to Snowflake failed.'), { code: 401002, response: { statusCode: 403 } });
+  const atLogin = classifySnowflakeError(forbidden(), settings, 'login');
+  expect(atLogin).toBeInstanceOf(SnowflakeAuthError);
+  expect((atLogin as Error).message).toContain('Check SNOWFLAKE_ACCOUNT');
+  const later = forbidden();
+  expect(classifySnowflakeError(later, settings, 'query')).toBe(later);
 });

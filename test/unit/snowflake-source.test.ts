@@ -14,6 +14,7 @@ const settings: SnowflakeSettings = {
   accountLabel: 'MYORG-PROD',
   accessUrl: undefined,
   logLevel: 'ERROR',
+  queryTimeoutSeconds: 600,
 };
 
 /** A session that answers every statement with `rows` (or throws `error`) and records what it was asked. */

@@ -15,7 +15,18 @@ export function loadSnowflakeDriver(logLevel: 'ERROR' | 'WARN' | 'INFO' = 'ERROR
     process.env.SF_TELEMETRY_DISABLE_CONNECTION_SHAPE = '1';
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     driver = require('snowflake-sdk') as SnowflakeDriver;
-    driver.configure({ logLevel, additionalLogToConsole: false });
+    // The built-in logger writes ./snowflake.log; send the driver's (already secret-masked) messages to stderr.
+    const write = (level: string) => (message: string) => process.stderr.write(`snowflake-sdk ${level}: ${message}\n`);
+    driver.configure({
+      logLevel,
+      customLogger: {
+        error: write('error'),
+        warn: write('warn'),
+        info: write('info'),
+        debug: write('debug'),
+        trace: write('trace'),
+      },
+    });
   }
   return driver;
 }

@@ -27,6 +27,14 @@ export class SnowflakePrivilegeError extends Error {
   }
 }
 
+/** A statement ran past its deadline (SNOWFLAKE_QUERY_TIMEOUT_SECONDS); retried with a fresh session. */
+export class SnowflakeQueryTimeoutError extends Error {
+  override readonly name = 'SnowflakeQueryTimeoutError';
+  constructor(readonly seconds: number) {
+    super(`Snowflake statement did not finish within ${seconds} s (SNOWFLAKE_QUERY_TIMEOUT_SECONDS); it was cancelled`);
+  }
+}
+
 /** Login failures Snowflake reports for bad credentials (user, password, key, locked or disabled users). */
 const CREDENTIAL_CODES = new Set(['390100', '390101', '390102', '390103', '390104', '390144', '390145', '390318']);
 /** Login failures for a role, warehouse or database the user may not use. */
@@ -40,6 +48,7 @@ interface DriverError {
   code?: unknown;
   sqlState?: unknown;
   message?: unknown;
+  response?: { statusCode?: number };
 }
 
 function grantHint(settings: SnowflakeSettings, message: string): string {
@@ -61,13 +70,26 @@ function viewerRole(settings: SnowflakeSettings, role: string): string {
 }
 
 /** Map a driver error to a domain error, or return it unchanged when retrying may help. */
-export function classifySnowflakeError(err: unknown, settings: SnowflakeSettings): unknown {
+export function classifySnowflakeError(
+  err: unknown,
+  settings: SnowflakeSettings,
+  phase: 'login' | 'query' = 'query',
+): unknown {
   if (!(err instanceof Error)) return err;
   const e = err as Error & DriverError;
   const code = e.code === undefined || e.code === null ? undefined : String(e.code);
   const message = String(e.message ?? '');
   const who = `${settings.user}@${settings.account}`;
 
+  // Snowflake answers a login for an account it does not know with HTTP 403 (or 404), not a JSON error.
+  const status = e.response?.statusCode;
+  if (phase === 'login' && (status === 403 || status === 404)) {
+    return new SnowflakeAuthError(
+      `Snowflake refused the login for ${who} with HTTP ${status}: the account was not found or blocks this client. ` +
+        'Check SNOWFLAKE_ACCOUNT (the account identifier, e.g. myorg-myaccount) and any network policy.',
+      code,
+    );
+  }
   if (code && CREDENTIAL_CODES.has(code)) {
     const setting =
       settings.auth.kind === 'key-pair'

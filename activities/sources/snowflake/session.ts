@@ -4,7 +4,7 @@
  */
 import type { SnowflakeSettings } from '../../../schemas/snowflake-config';
 import { loadSnowflakeDriver } from './driver';
-import { classifySnowflakeError } from './errors';
+import { classifySnowflakeError, SnowflakeQueryTimeoutError } from './errors';
 
 export type Row = Record<string, unknown>;
 
@@ -35,18 +35,26 @@ export const connectSnowflake: ConnectSnowflake = async (settings) => {
           privateKeyPass: settings.auth.passphrase,
         }),
   });
-  try {
-    await connection.connectAsync();
-  } catch (err) {
-    throw classifySnowflakeError(err, settings);
-  }
+  // connect(callback), not connectAsync(): connectAsync resolves even when the login fails.
+  await new Promise<void>((resolve, reject) =>
+    connection.connect((err) => (err ? reject(classifySnowflakeError(err, settings, 'login')) : resolve())),
+  );
   return {
     async *stream(sqlText, binds, queryTag) {
       const statement = connection.execute({ sqlText, binds, streamResult: true, parameters: { QUERY_TAG: queryTag } });
+      const rows = statement.streamRows();
+      // The driver retries 5xx answers by itself for a very long time; give each statement a deadline, after
+      // which it is cancelled and the activity retries with a fresh session.
+      const deadline = setTimeout(() => {
+        statement.cancel(() => undefined);
+        rows.destroy(new SnowflakeQueryTimeoutError(settings.queryTimeoutSeconds));
+      }, settings.queryTimeoutSeconds * 1000);
       try {
-        for await (const row of statement.streamRows()) yield row as Row;
+        for await (const row of rows) yield row as Row;
       } catch (err) {
-        throw classifySnowflakeError(err, settings);
+        throw classifySnowflakeError(err, settings, 'query');
+      } finally {
+        clearTimeout(deadline);
       }
     },
     close: () =>
