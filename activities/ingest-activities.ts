@@ -2,7 +2,8 @@
 import { Context } from '@temporalio/activity';
 import { withHeartbeat } from './heartbeat';
 import { queryTag } from './sources/snowflake/queries';
-import { addDays, daysBetween, minDay } from '../schemas/dates';
+import { addDays, daysBetween } from '../schemas/dates';
+import { readChunks } from './read-ahead';
 import { planWindow } from './ingest-plan';
 import type { MeteringSource } from './sources';
 import type { Db } from './store/database';
@@ -116,23 +117,23 @@ async function extract(
 ): Promise<ExtractMeteringResult> {
   const progress = { ...checkpoint };
   const warehouses = new Set(progress.warehouses);
-  while (progress.completedThrough < input.to) {
-    const chunkFrom = addDays(progress.completedThrough, 1);
-    const chunkTo = minDay(input.to, addDays(chunkFrom, Math.min(source.chunkDays, 3660) - 1));
-    for await (const batch of source.read(chunkFrom, chunkTo, BATCH_ROWS)) {
+  for await (const chunk of readChunks(source, addDays(progress.completedThrough, 1), input.to, BATCH_ROWS)) {
+    const { from: chunkFrom, to: chunkTo } = chunk;
+    for await (const batch of chunk.batches) {
       progress.rowsRead += batch.length;
       progress.rowsUpserted += await upsertHourly(db, batch, source.spec);
       for (const row of batch) warehouses.add(`${row.account}.${row.warehouseName}`);
       ctx.heartbeat(checkpoint);
     }
     await refreshDaily(db, chunkFrom, chunkTo);
-    const prices = await source.readCreditPrices?.(chunkFrom, chunkTo);
-    if (prices) await upsertCreditPrices(db, prices, source.spec);
     await markDaysIngested(db, source.spec, chunkFrom, chunkTo);
     progress.completedThrough = chunkTo;
     Object.assign(checkpoint, progress, { warehouses: [...warehouses] });
     ctx.heartbeat(checkpoint);
   }
+  // Prices are a few rows per account and day: one query for the whole window.
+  const prices = await source.readCreditPrices?.(input.from, input.to);
+  if (prices) await upsertCreditPrices(db, prices, source.spec);
   return {
     rowsRead: progress.rowsRead,
     rowsUpserted: progress.rowsUpserted,

@@ -4,32 +4,45 @@ import { addDays, eachDay } from '../../schemas/dates';
 import { ingestedDays, meteringDaily, meteringHourly } from '../../schemas/tables';
 import type { DailyCredits } from '../ml/calendar';
 import type { HourlyMeteringRow } from '../sources';
+import { arrayLiteral } from './array-literal';
 import type { Db } from './database';
 
-/** Upsert hourly rows; returns how many were new or changed (an exact re-load returns 0). */
+/**
+ * Upsert hourly rows; returns how many were new or changed (an exact re-load returns 0). Each column of the
+ * batch is one array parameter expanded by `unnest`, so a batch is one short statement however large it is.
+ */
 export async function upsertHourly(db: Db, rows: readonly HourlyMeteringRow[], source: string): Promise<number> {
   if (rows.length === 0) return 0;
-  const written = await db
-    .insert(meteringHourly)
-    .values(rows.map((r) => ({ ...r, source })))
-    .onConflictDoUpdate({
-      target: [meteringHourly.account, meteringHourly.warehouseId, meteringHourly.startTime],
-      set: {
-        warehouseName: sql`excluded.warehouse_name`,
-        endTime: sql`excluded.end_time`,
-        creditsUsed: sql`excluded.credits_used`,
-        creditsUsedCompute: sql`excluded.credits_used_compute`,
-        creditsUsedCloudServices: sql`excluded.credits_used_cloud_services`,
-        source: sql`excluded.source`,
-        loadedAt: sql`now()`,
-      },
-      setWhere: sql`(${meteringHourly.warehouseName}, ${meteringHourly.endTime}, ${meteringHourly.creditsUsed},
-        ${meteringHourly.creditsUsedCompute}, ${meteringHourly.creditsUsedCloudServices})
-        is distinct from (excluded.warehouse_name, excluded.end_time, excluded.credits_used,
-        excluded.credits_used_compute, excluded.credits_used_cloud_services)`,
-    })
-    .returning({ account: meteringHourly.account });
-  return written.length;
+  const column = (pick: (r: HourlyMeteringRow) => string | number) => arrayLiteral(rows.map(pick));
+  const result = await db.execute(sql`
+    insert into metering_hourly (account, warehouse_id, warehouse_name, start_time, end_time, credits_used,
+      credits_used_compute, credits_used_cloud_services, source)
+    select t.*, ${source}::text from unnest(
+      ${column((r) => r.account)}::text[],
+      ${column((r) => r.warehouseId)}::bigint[],
+      ${column((r) => r.warehouseName)}::text[],
+      ${column((r) => r.startTime.toISOString())}::timestamptz[],
+      ${column((r) => r.endTime.toISOString())}::timestamptz[],
+      ${column((r) => r.creditsUsed)}::numeric[],
+      ${column((r) => r.creditsUsedCompute)}::numeric[],
+      ${column((r) => r.creditsUsedCloudServices)}::numeric[]
+    ) as t
+    on conflict (account, warehouse_id, start_time) do update set
+      warehouse_name = excluded.warehouse_name, end_time = excluded.end_time, credits_used = excluded.credits_used,
+      credits_used_compute = excluded.credits_used_compute,
+      credits_used_cloud_services = excluded.credits_used_cloud_services, source = excluded.source, loaded_at = now()
+    where (metering_hourly.warehouse_name, metering_hourly.end_time, metering_hourly.credits_used,
+           metering_hourly.credits_used_compute, metering_hourly.credits_used_cloud_services)
+      is distinct from (excluded.warehouse_name, excluded.end_time, excluded.credits_used,
+           excluded.credits_used_compute, excluded.credits_used_cloud_services)
+    returning 1`);
+  return rowCount(result);
+}
+
+/** Rows returned by `db.execute`, whichever driver ran it (postgres.js: an array; PGlite: `{ rows }`). */
+function rowCount(result: unknown): number {
+  if (Array.isArray(result)) return result.length;
+  return (result as { rows?: unknown[] }).rows?.length ?? 0;
 }
 
 /** Recompute `metering_daily` for the days from … to (UTC) from the hourly rows. */

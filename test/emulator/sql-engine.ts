@@ -14,6 +14,8 @@ import { RAW_TYPES } from './result-encoding';
 
 const SCHEMA_DDL = `
 create schema organization_usage;
+-- Snowflake's DATE_PART(EPOCH_SECOND, ts); translateSql maps the call onto it.
+create function epoch_second(timestamptz) returns bigint language sql immutable as 'select extract(epoch from $1)::bigint';
 create schema account_usage;
 
 create unlogged table organization_usage.warehouse_metering_history (

@@ -2,6 +2,7 @@
  * Snowflake SQL → Postgres SQL, just enough for the statements snowpatrol and its tests send:
  *  - the `SNOWFLAKE.` database qualifier is dropped (the views live in schemas organization_usage / account_usage);
  *  - positional binds `?` (and Snowflake's numbered `:1`) become `$1 …`;
+ *  - DATE_PART(EPOCH_SECOND, x) calls the engine's epoch_second(x);
  * all outside string literals, quoted identifiers and comments. Everything else is passed through unchanged.
  */
 
@@ -44,6 +45,11 @@ function endOfQuotedIdentifier(sql: string, start: number): number {
 function skipSpace(sql: string, i: number): number {
   while (i < sql.length && /\s/.test(sql[i])) i++;
   return i;
+}
+
+/** Snowflake functions with no Postgres spelling: DATE_PART(EPOCH_SECOND, x) → epoch_second(x). */
+function snowflakeFunctions(text: string): string {
+  return text.replace(/\bDATE_PART\s*\(\s*EPOCH_SECOND\s*,/gi, 'epoch_second(');
 }
 
 export function translateSql(sql: string): TranslatedSql {
@@ -109,7 +115,7 @@ export function translateSql(sql: string): TranslatedSql {
       i++;
     }
   }
-  return { text, code, placeholders: highest };
+  return { text: snowflakeFunctions(text), code, placeholders: highest };
 }
 
 function wordEnd(sql: string, start: number): number {

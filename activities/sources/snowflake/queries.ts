@@ -38,8 +38,11 @@ export function meteringQuery(
   const filter = accountFilter(settings);
   return {
     sqlText:
-      `SELECT ${account}, WAREHOUSE_ID, WAREHOUSE_NAME, START_TIME, END_TIME, CREDITS_USED, CREDITS_USED_COMPUTE, ` +
-      `CREDITS_USED_CLOUD_SERVICES FROM ${SCHEMAS[settings.usageSchema]}.WAREHOUSE_METERING_HISTORY ` +
+      // Times as epoch seconds and (with fetchAsString) numbers as text: the driver's per-value Date and
+      // BigNumber conversions otherwise cost more CPU than everything else in the load.
+      `SELECT ${account}, WAREHOUSE_ID, WAREHOUSE_NAME, DATE_PART(EPOCH_SECOND, START_TIME) AS START_EPOCH, ` +
+      'DATE_PART(EPOCH_SECOND, END_TIME) AS END_EPOCH, CREDITS_USED, CREDITS_USED_COMPUTE, CREDITS_USED_CLOUD_SERVICES ' +
+      `FROM ${SCHEMAS[settings.usageSchema]}.WAREHOUSE_METERING_HISTORY ` +
       `WHERE START_TIME >= ? AND START_TIME < ? AND WAREHOUSE_ID > 0${filter.sql}`,
     binds: [...dayBounds(from, to), ...filter.binds],
   };

@@ -41,7 +41,13 @@ export const connectSnowflake: ConnectSnowflake = async (settings) => {
   );
   return {
     async *stream(sqlText, binds, queryTag) {
-      const statement = connection.execute({ sqlText, binds, streamResult: true, parameters: { QUERY_TAG: queryTag } });
+      const statement = connection.execute({
+        sqlText,
+        binds,
+        streamResult: true,
+        fetchAsString: ['Number'],
+        parameters: { QUERY_TAG: queryTag },
+      });
       const rows = statement.streamRows();
       // The driver retries 5xx answers by itself for a very long time; give each statement a deadline, after
       // which it is cancelled and the activity retries with a fresh session.

@@ -25,8 +25,9 @@ function toNumber(value: unknown, column: string): number {
   return n;
 }
 
+/** A time given as epoch seconds (number or numeric text), or a Date. */
 function toDate(value: unknown, column: string): Date {
-  const d = value instanceof Date ? new Date(value.getTime()) : new Date(String(value));
+  const d = value instanceof Date ? new Date(value.getTime()) : new Date(Number(value) * 1000);
   if (Number.isNaN(d.getTime()))
     throw new SourceError(`Snowflake returned an invalid ${column}: ${String(value)}`, 'snowflake');
   return d;
@@ -38,8 +39,8 @@ export function toMeteringRow(row: Row, accountLabel: string): HourlyMeteringRow
     account: row.ACCOUNT_NAME ? String(row.ACCOUNT_NAME) : accountLabel,
     warehouseId: toNumber(row.WAREHOUSE_ID, 'WAREHOUSE_ID'),
     warehouseName: String(row.WAREHOUSE_NAME),
-    startTime: toDate(row.START_TIME, 'START_TIME'),
-    endTime: toDate(row.END_TIME, 'END_TIME'),
+    startTime: toDate(row.START_EPOCH ?? row.START_TIME, 'START_TIME'),
+    endTime: toDate(row.END_EPOCH ?? row.END_TIME, 'END_TIME'),
     creditsUsed: toNumber(row.CREDITS_USED, 'CREDITS_USED'),
     creditsUsedCompute: toNumber(row.CREDITS_USED_COMPUTE, 'CREDITS_USED_COMPUTE'),
     creditsUsedCloudServices: toNumber(row.CREDITS_USED_CLOUD_SERVICES, 'CREDITS_USED_CLOUD_SERVICES'),
