@@ -9,6 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import postgres from 'postgres';
@@ -25,11 +26,21 @@ function arg(name: string, fallback: string): string {
 
 /** Spawn a tsx script; resolve with its first stdout line parsed as JSON, and the child. */
 function firstJsonLine(script: string, args: string[], env: NodeJS.ProcessEnv) {
-  const child = spawn(TSX, [...(process.env.BENCH_PROFILE && script === process.env.BENCH_PROFILE_SCRIPT ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : []), path.join(__dirname, script), ...args], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    TSX,
+    [
+      ...(process.env.BENCH_PROFILE && script === process.env.BENCH_PROFILE_SCRIPT
+        ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE]
+        : []),
+      path.join(__dirname, script),
+      ...args,
+    ],
+    {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const line = new Promise<Record<string, number | string>>((resolve, reject) => {
     readline.createInterface({ input: child.stdout }).once('line', (l) => resolve(JSON.parse(l)));
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code} before reporting`)));
@@ -107,7 +118,7 @@ async function main(): Promise<void> {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(
     file,
-    `${JSON.stringify({ machine: { cpus: require('node:os').cpus().length }, results }, null, 2)}\n`,
+    `${JSON.stringify({ machine: { cpus: os.cpus().length }, results }, null, 2)}\n`,
   );
   process.stdout.write(`results: ${path.relative(ROOT, file)}\n`);
 }

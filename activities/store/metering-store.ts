@@ -17,16 +17,19 @@ export async function upsertHourly(db: Db, rows: readonly HourlyMeteringRow[], s
   const result = await db.execute(sql`
     insert into metering_hourly (account, warehouse_id, warehouse_name, start_time, end_time, credits_used,
       credits_used_compute, credits_used_cloud_services, source)
-    select t.*, ${source}::text from unnest(
+    select t.account, t.warehouse_id, t.warehouse_name, to_timestamp(t.start_epoch), to_timestamp(t.end_epoch),
+      t.credits_used, t.credits_used_compute, t.credits_used_cloud_services, ${source}::text
+    from unnest(
       ${column((r) => r.account)}::text[],
       ${column((r) => r.warehouseId)}::bigint[],
       ${column((r) => r.warehouseName)}::text[],
-      ${column((r) => r.startTime.toISOString())}::timestamptz[],
-      ${column((r) => r.endTime.toISOString())}::timestamptz[],
+      ${column((r) => r.startTime.getTime() / 1000)}::double precision[],
+      ${column((r) => r.endTime.getTime() / 1000)}::double precision[],
       ${column((r) => r.creditsUsed)}::numeric[],
       ${column((r) => r.creditsUsedCompute)}::numeric[],
       ${column((r) => r.creditsUsedCloudServices)}::numeric[]
-    ) as t
+    ) as t(account, warehouse_id, warehouse_name, start_epoch, end_epoch, credits_used, credits_used_compute,
+      credits_used_cloud_services)
     on conflict (account, warehouse_id, start_time) do update set
       warehouse_name = excluded.warehouse_name, end_time = excluded.end_time, credits_used = excluded.credits_used,
       credits_used_compute = excluded.credits_used_compute,

@@ -424,10 +424,7 @@ describe('bulk loading', () => {
         };
       }
     }
-    const started = Date.now();
     const loaded = await emulator.loadMetering(generated(), { accountUsageAccount: 'LOAD_PROD' });
-    const ms = Date.now() - started;
-    console.log(`loadMetering: ${loaded} rows in ${ms} ms = ${Math.round((loaded / ms) * 1000)} rows/s`);
 
     expect(loaded).toBe(count);
     const [org] = await emulator.sql<{ n: number }>(

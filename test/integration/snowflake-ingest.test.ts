@@ -92,7 +92,9 @@ test('a 30-day organisation lands exactly, every query bound and tagged, with pr
   expect(result.rowsUpserted).toBe(result.rowsRead);
 
   const queries = emulator.queries.slice(before);
-  expect(queries).toHaveLength(40); // one metering and one price query per day
+  // One metering query per day, then one price query for the whole window.
+  expect(queries.filter((q) => q.sqlText.includes('WAREHOUSE_METERING_HISTORY'))).toHaveLength(20);
+  expect(queries.filter((q) => q.sqlText.includes('USAGE_IN_CURRENCY_DAILY'))).toHaveLength(1);
   for (const q of queries) {
     expect(q.sqlText).not.toMatch(/\d{4}-\d{2}-\d{2}/);
     const tag = JSON.parse(String(q.parameters.QUERY_TAG));

@@ -1,4 +1,5 @@
 import { SnowflakePrivilegeError } from '../../activities/sources/snowflake/errors';
+import { METERING_COLUMNS, PRICE_COLUMNS } from '../../activities/sources/snowflake/queries';
 import type { ConnectSnowflake, Row } from '../../activities/sources/snowflake/session';
 import { createSnowflakeSource } from '../../activities/sources/snowflake/snowflake-source';
 import type { SnowflakeSettings } from '../../schemas/snowflake-config';
@@ -38,16 +39,22 @@ function fakeSession(rows: Row[], error?: Error) {
   return { connect, asked, counts: () => ({ connects, closes }) };
 }
 
-const hour = (h: number, id = 7): Row => ({
-  ACCOUNT_NAME: 'PROD',
-  WAREHOUSE_ID: id,
-  WAREHOUSE_NAME: 'ETL_WH',
-  START_TIME: new Date(Date.UTC(2026, 10, 20, h)),
-  END_TIME: new Date(Date.UTC(2026, 10, 20, h + 1)),
-  CREDITS_USED: 1.25,
-  CREDITS_USED_COMPUTE: 1.2,
-  CREDITS_USED_CLOUD_SERVICES: 0.05,
-});
+/** A metering result row as the driver returns it: an array in column order, numbers as text. */
+const meteringRow = (values: Record<(typeof METERING_COLUMNS)[number], unknown>): Row =>
+  METERING_COLUMNS.map((c) => values[c]);
+const priceRow = (values: Record<(typeof PRICE_COLUMNS)[number], unknown>): Row => PRICE_COLUMNS.map((c) => values[c]);
+
+const hour = (h: number, id = 7): Row =>
+  meteringRow({
+    ACCOUNT_NAME: 'PROD',
+    WAREHOUSE_ID: String(id),
+    WAREHOUSE_NAME: 'ETL_WH',
+    START_EPOCH: String(Date.UTC(2026, 10, 20, h) / 1000),
+    END_EPOCH: String(Date.UTC(2026, 10, 20, h + 1) / 1000),
+    CREDITS_USED: '1.250000000',
+    CREDITS_USED_COMPUTE: '1.200000000',
+    CREDITS_USED_CLOUD_SERVICES: '0.050000000',
+  });
 
 async function collect<T>(it: AsyncIterable<T[]>): Promise<T[][]> {
   const out: T[][] = [];
@@ -81,7 +88,9 @@ describe('the Snowflake metering source', () => {
   });
 
   it('labels ACCOUNT_USAGE rows (no ACCOUNT_NAME) with the configured account label', async () => {
-    const fake = fakeSession([{ ...hour(5), ACCOUNT_NAME: null }]);
+    const withoutAccount = hour(5);
+    withoutAccount[METERING_COLUMNS.indexOf('ACCOUNT_NAME')] = null;
+    const fake = fakeSession([withoutAccount]);
     const source = createSnowflakeSource({
       settings: { ...settings, usageSchema: 'ACCOUNT_USAGE' },
       connect: fake.connect,
@@ -93,14 +102,14 @@ describe('the Snowflake metering source', () => {
 
   it('prices a credit as currency spent over credits used, per account and day', async () => {
     const fake = fakeSession([
-      {
+      priceRow({
         ACCOUNT_NAME: 'PROD',
         USAGE_DATE: new Date('2026-11-20T00:00:00Z'),
         CURRENCY: 'USD',
-        USAGE_IN_CURRENCY: 300,
-        USAGE: 100,
-      },
-      { ACCOUNT_NAME: 'IDLE', USAGE_DATE: '2026-11-20', CURRENCY: 'USD', USAGE_IN_CURRENCY: 0, USAGE: 0 },
+        USAGE_IN_CURRENCY: '300',
+        USAGE: '100',
+      }),
+      priceRow({ ACCOUNT_NAME: 'IDLE', USAGE_DATE: '2026-11-20', CURRENCY: 'USD', USAGE_IN_CURRENCY: '0', USAGE: '0' }),
     ]);
     const source = createSnowflakeSource({ settings, connect: fake.connect, queryTag: '{}' });
     expect(await source.readCreditPrices?.('2026-11-20', '2026-11-20')).toEqual([

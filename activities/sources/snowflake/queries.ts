@@ -28,6 +28,21 @@ function accountFilter(settings: Pick<SnowflakeSettings, 'accounts' | 'usageSche
   return { sql: ` AND ACCOUNT_NAME IN (${settings.accounts.map(() => '?').join(', ')})`, binds: settings.accounts };
 }
 
+/** Result columns of `meteringQuery`, in order (rows are read as arrays). */
+export const METERING_COLUMNS = [
+  'ACCOUNT_NAME',
+  'WAREHOUSE_ID',
+  'WAREHOUSE_NAME',
+  'START_EPOCH',
+  'END_EPOCH',
+  'CREDITS_USED',
+  'CREDITS_USED_COMPUTE',
+  'CREDITS_USED_CLOUD_SERVICES',
+] as const;
+
+/** Result columns of `creditPriceQuery`, in order. */
+export const PRICE_COLUMNS = ['ACCOUNT_NAME', 'USAGE_DATE', 'CURRENCY', 'USAGE_IN_CURRENCY', 'USAGE'] as const;
+
 /** Hourly warehouse metering whose START_TIME falls on a day in [from, to]; pseudo-warehouses (id ≤ 0) skipped. */
 export function meteringQuery(
   settings: Pick<SnowflakeSettings, 'accounts' | 'usageSchema'>,

@@ -6,7 +6,7 @@ import type { SnowflakeSettings } from '../../../schemas/snowflake-config';
 import { SourceError } from '../../errors';
 import type { CreditPrice, HourlyMeteringRow, MeteringSource } from '../metering-source';
 import { SnowflakePrivilegeError } from './errors';
-import { creditPriceQuery, meteringQuery } from './queries';
+import { creditPriceQuery, METERING_COLUMNS, meteringQuery, PRICE_COLUMNS } from './queries';
 import type { ConnectSnowflake, Row, SnowflakeSession } from './session';
 
 export interface SnowflakeSourceOptions {
@@ -33,17 +33,23 @@ function toDate(value: unknown, column: string): Date {
   return d;
 }
 
-/** One result row of `meteringQuery` as a typed metering row. */
+const M = Object.fromEntries(METERING_COLUMNS.map((c, i) => [c, i])) as Record<
+  (typeof METERING_COLUMNS)[number],
+  number
+>;
+const P = Object.fromEntries(PRICE_COLUMNS.map((c, i) => [c, i])) as Record<(typeof PRICE_COLUMNS)[number], number>;
+
+/** One result row of `meteringQuery` (an array in METERING_COLUMNS order) as a typed metering row. */
 export function toMeteringRow(row: Row, accountLabel: string): HourlyMeteringRow {
   return {
-    account: row.ACCOUNT_NAME ? String(row.ACCOUNT_NAME) : accountLabel,
-    warehouseId: toNumber(row.WAREHOUSE_ID, 'WAREHOUSE_ID'),
-    warehouseName: String(row.WAREHOUSE_NAME),
-    startTime: toDate(row.START_EPOCH ?? row.START_TIME, 'START_TIME'),
-    endTime: toDate(row.END_EPOCH ?? row.END_TIME, 'END_TIME'),
-    creditsUsed: toNumber(row.CREDITS_USED, 'CREDITS_USED'),
-    creditsUsedCompute: toNumber(row.CREDITS_USED_COMPUTE, 'CREDITS_USED_COMPUTE'),
-    creditsUsedCloudServices: toNumber(row.CREDITS_USED_CLOUD_SERVICES, 'CREDITS_USED_CLOUD_SERVICES'),
+    account: row[M.ACCOUNT_NAME] ? String(row[M.ACCOUNT_NAME]) : accountLabel,
+    warehouseId: toNumber(row[M.WAREHOUSE_ID], 'WAREHOUSE_ID'),
+    warehouseName: String(row[M.WAREHOUSE_NAME]),
+    startTime: toDate(row[M.START_EPOCH], 'START_TIME'),
+    endTime: toDate(row[M.END_EPOCH], 'END_TIME'),
+    creditsUsed: toNumber(row[M.CREDITS_USED], 'CREDITS_USED'),
+    creditsUsedCompute: toNumber(row[M.CREDITS_USED_COMPUTE], 'CREDITS_USED_COMPUTE'),
+    creditsUsedCloudServices: toNumber(row[M.CREDITS_USED_CLOUD_SERVICES], 'CREDITS_USED_CLOUD_SERVICES'),
   };
 }
 
@@ -79,13 +85,13 @@ export function createSnowflakeSource(options: SnowflakeSourceOptions): Metering
       const prices: CreditPrice[] = [];
       try {
         for await (const row of (await open()).stream(query.sqlText, query.binds, options.queryTag)) {
-          const usage = toNumber(row.USAGE, 'USAGE');
+          const usage = toNumber(row[P.USAGE], 'USAGE');
           if (usage <= 0) continue;
           prices.push({
-            account: String(row.ACCOUNT_NAME),
-            usageDate: toIsoDay(row.USAGE_DATE),
-            currency: String(row.CURRENCY),
-            pricePerCredit: toNumber(row.USAGE_IN_CURRENCY, 'USAGE_IN_CURRENCY') / usage,
+            account: String(row[P.ACCOUNT_NAME]),
+            usageDate: toIsoDay(row[P.USAGE_DATE]),
+            currency: String(row[P.CURRENCY]),
+            pricePerCredit: toNumber(row[P.USAGE_IN_CURRENCY], 'USAGE_IN_CURRENCY') / usage,
           });
         }
       } catch (err) {
