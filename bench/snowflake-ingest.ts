@@ -116,10 +116,7 @@ async function main(): Promise<void> {
     `snowflake-ingest-${new Date().toISOString().replace(/[:.]/g, '-')}.json`,
   );
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(
-    file,
-    `${JSON.stringify({ machine: { cpus: os.cpus().length }, results }, null, 2)}\n`,
-  );
+  fs.writeFileSync(file, `${JSON.stringify({ machine: { cpus: os.cpus().length }, results }, null, 2)}\n`);
   process.stdout.write(`results: ${path.relative(ROOT, file)}\n`);
 }
 

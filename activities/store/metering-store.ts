@@ -128,3 +128,19 @@ export async function firstMeteredDay(db: Db): Promise<string | undefined> {
   const [row] = await db.select({ first: sql<string | null>`min(${meteringDaily.usageDate})` }).from(meteringDaily);
   return row?.first ?? undefined;
 }
+
+/** The days from … to on which `source` has at least one hourly row. */
+export async function daysWithMetering(db: Db, source: string, from: string, to: string): Promise<Set<string>> {
+  const day = sql<string>`(${meteringHourly.startTime} at time zone 'UTC')::date::text`;
+  const rows = await db
+    .selectDistinct({ day })
+    .from(meteringHourly)
+    .where(
+      and(
+        eq(meteringHourly.source, source),
+        gte(meteringHourly.startTime, new Date(`${from}T00:00:00Z`)),
+        lt(meteringHourly.startTime, new Date(`${addDays(to, 1)}T00:00:00Z`)),
+      ),
+    );
+  return new Set(rows.map((r) => r.day));
+}

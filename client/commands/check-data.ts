@@ -1,12 +1,13 @@
 /**
- * `snowpatrol check-data`: which days from … to have not been fully loaded from a source, and the one command
- * that back-fills them (SnowPatrol's validate_raw_metering_table, but with the fix attached).
- * Exit status 3 when days are missing, so scripts and schedules can react.
+ * `snowpatrol check-data`: which days from … to have not been fully loaded from a source, which loaded days came
+ * back without a single metered hour (usually read before Snowflake published them), and the commands that
+ * back-fill both — SnowPatrol's validate_raw_metering_table, with the fix attached.
+ * Exit status 3 when anything is missing or empty, so scripts and schedules can react.
  */
-import { ingestedDaysBetween } from '../../activities/store/metering-store';
-import { missingRanges } from '../../activities/ingest-plan';
+import { missingRanges, type DayRange } from '../../activities/ingest-plan';
+import { daysWithMetering, ingestedDaysBetween } from '../../activities/store/metering-store';
 import type { Config } from '../../schemas/config';
-import { daysBetween } from '../../schemas/dates';
+import { daysBetween, eachDay } from '../../schemas/dates';
 import { openConfiguredDatabase } from '../app';
 
 export interface CheckDataOptions {
@@ -18,31 +19,44 @@ export interface CheckDataOptions {
 
 export const EXIT_DATA_MISSING = 3;
 
+const count = (ranges: DayRange[]) => ranges.reduce((n, r) => n + r.days, 0);
+const describe = (r: DayRange) => `  ${r.from} → ${r.to} (${r.days} day${r.days === 1 ? '' : 's'})`;
+
 export async function checkDataCommand(config: Config, opts: CheckDataOptions): Promise<void> {
   if (opts.from > opts.to) throw new Error(`--from ${opts.from} is after --to ${opts.to}`);
   const database = await openConfiguredDatabase(config);
   try {
     const loaded = await ingestedDaysBetween(database.db, opts.source, opts.from, opts.to);
+    const metered = await daysWithMetering(database.db, opts.source, opts.from, opts.to);
     const missing = missingRanges(loaded, opts.from, opts.to);
+    const notLoaded = eachDay(opts.from, opts.to).filter((day) => !loaded.has(day));
+    const empty = missingRanges(new Set([...metered, ...notLoaded]), opts.from, opts.to);
     const total = daysBetween(opts.from, opts.to) + 1;
-    const backfill = missing.map((r) => `snowpatrol ingest --source ${opts.source} --from ${r.from} --to ${r.to}`);
+    const backfill = [...missing, ...empty].map(
+      (r) => `snowpatrol ingest --source ${opts.source} --from ${r.from} --to ${r.to}`,
+    );
+
     if (opts.json) {
-      process.stdout.write(
-        `${JSON.stringify({ source: opts.source, from: opts.from, to: opts.to, total, missing, backfill }, null, 2)}\n`,
-      );
-    } else if (missing.length === 0) {
+      const report = { source: opts.source, from: opts.from, to: opts.to, total, missing, empty, backfill };
+      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    } else if (backfill.length === 0) {
       process.stdout.write(`All ${total} days from ${opts.from} to ${opts.to} are loaded from ${opts.source}.\n`);
     } else {
-      const count = missing.reduce((n, r) => n + r.days, 0);
-      const lines = [
-        `${count} of ${total} days from ${opts.from} to ${opts.to} are not loaded from ${opts.source}:`,
-        ...missing.map((r) => `  ${r.from} → ${r.to} (${r.days} day${r.days === 1 ? '' : 's'})`),
-        'Back-fill with:',
-        ...backfill.map((c) => `  ${c}`),
-      ];
+      const lines: string[] = [];
+      if (missing.length > 0) {
+        lines.push(
+          `${count(missing)} of ${total} days from ${opts.from} to ${opts.to} are not loaded from ${opts.source}:`,
+        );
+        lines.push(...missing.map(describe));
+      }
+      if (empty.length > 0) {
+        lines.push(`${count(empty)} loaded day(s) have no metering at all (read before Snowflake published them?):`);
+        lines.push(...empty.map(describe));
+      }
+      lines.push('Back-fill with:', ...backfill.map((c) => `  ${c}`));
       process.stdout.write(`${lines.join('\n')}\n`);
     }
-    if (missing.length > 0) process.exitCode = EXIT_DATA_MISSING;
+    if (backfill.length > 0) process.exitCode = EXIT_DATA_MISSING;
   } finally {
     await database.close();
   }

@@ -81,3 +81,17 @@ test('bad configuration names every bad variable and starts nothing', async () =
   expect(run.stderr).toContain('SNOWPATROL_SOURCE');
   expect(run.stderr).toContain('DATABASE_URL');
 });
+
+test('check-data names the days not loaded and the command that back-fills them (exit 3)', async () => {
+  // The demo loaded the 180 days up to 2026-03-31, i.e. from 2025-10-03.
+  const gap = await runCli(['check-data', '--source', 'demo', '--from', '2025-09-30', '--to', AS_OF, '--json'], env);
+  expect(gap.code).toBe(3);
+  const report = JSON.parse(gap.stdout);
+  expect(report.missing).toEqual([{ from: '2025-09-30', to: '2025-10-02', days: 3 }]);
+  expect(report.empty).toEqual([]);
+  expect(report.backfill).toEqual(['snowpatrol ingest --source demo --from 2025-09-30 --to 2025-10-02']);
+
+  const complete = await runCli(['check-data', '--source', 'demo', '--from', '2025-10-03', '--to', AS_OF], env);
+  expect(complete.code).toBe(0);
+  expect(complete.stdout).toContain('All 180 days from 2025-10-03 to 2026-03-31 are loaded from demo.');
+});
