@@ -3,6 +3,8 @@
  */
 import { createFeatureActivities } from './feature-activities';
 import { createIngestActivities } from './ingest-activities';
+import { createLaunchActivities } from './launch-activities';
+import type { Client } from '@temporalio/client';
 import { createNotifyActivities } from './notify-activities';
 import { createScoreActivities } from './score-activities';
 import type { MeteringSource } from './sources';
@@ -23,6 +25,8 @@ export interface ActivityDeps {
   minTrainingDays?: number;
   /** Fallback price per credit when the source has no billing data. */
   prices?: PriceSettings;
+  /** Lets `scheduledPipeline` start the day's pipeline under its business id. */
+  temporalClient?: Client;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -42,6 +46,7 @@ export function createActivities(deps: ActivityDeps) {
       prices: deps.prices ?? { pricePerCredit: undefined, currency: 'USD' },
     }),
     ...createNotifyActivities(deps),
+    ...createLaunchActivities(deps),
   };
 }
 

@@ -18,7 +18,7 @@ export function openConfiguredDatabase(config: Config): Promise<Database> {
 }
 
 /** Activities wired to this config's database, sources and outbox. */
-export function activitiesFor(config: Config, database: Database, namespace: string) {
+export function activitiesFor(config: Config, database: Database, namespace: string, temporalClient?: Client) {
   return createActivities({
     db: database.db,
     openSource: (spec, context) =>
@@ -28,6 +28,7 @@ export function activitiesFor(config: Config, database: Database, namespace: str
     webUiUrl: config.webUiUrl,
     namespace,
     prices: config.prices,
+    temporalClient,
   });
 }
 
@@ -75,7 +76,7 @@ export async function withApp<T>(config: Config, options: AppOptions, fn: (app: 
     const worker = await createSnowpatrolWorker({
       connection: nativeConnection,
       namespace: temporal.namespace,
-      activities: activitiesFor(config, database, temporal.namespace),
+      activities: activitiesFor(config, database, temporal.namespace, client),
       maxConcurrentActivities: config.maxConcurrentActivities,
     });
     options.log('Worker: polling task queue "snowpatrol"');

@@ -8,10 +8,13 @@ import { ConfigError, loadConfig } from '../schemas/config';
 import { DEFAULTS } from '../schemas/inputs';
 import { installRuntime } from '../worker/runtime';
 import { checkDataCommand } from './commands/check-data';
+import { statusCommand } from './commands/status';
+import { applyCommand, backfillCommand, describeCommand, listCommand, operateCommand } from './commands/schedules';
 import { devServerCommand } from './commands/dev-server';
 import { ingestCommand } from './commands/ingest';
 import { pipelineCommand } from './commands/pipeline';
 import { anomaliesCommand, modelsCommand } from './commands/queries';
+import { installReplayRuntime, replayCommand } from './commands/replay';
 import { workerCommand } from './commands/worker';
 import { dateArg, intArg, sourceArg, yesterday } from './options';
 import { addDays } from '../schemas/dates';
@@ -118,6 +121,67 @@ function program(): Command {
     .description('list model versions and their aliases')
     .option('--json', 'print JSON', false)
     .action(async (o: { json: boolean }) => modelsCommand(loadConfig(), o));
+
+  cli
+    .command('status <workflowId>')
+    .description('where a pipeline run is: stage, stages done, warehouses trained (progress bars)')
+    .option('--json', 'print JSON', false)
+    .action(async (id: string, o: { json: boolean }) => statusCommand(loadConfig(), id, o));
+
+  const schedules = cli.command('schedules').description('manage the Temporal schedules that replace cron');
+  schedules
+    .command('apply')
+    .description(
+      'create or update the schedules declared by SNOWPATROL_SCHEDULE_* (idempotent; keeps paused ones paused)',
+    )
+    .option('--json', 'print JSON', false)
+    .action(async (o: { json: boolean }) => applyCommand(loadConfig(), o));
+  schedules
+    .command('list')
+    .description('list schedules')
+    .option('--json', 'print JSON', false)
+    .action(async (o: { json: boolean }) => listCommand(loadConfig(), o));
+  schedules
+    .command('describe <scheduleId>')
+    .description('show a schedule: spec, policies, state, next and recent runs')
+    .option('--json', 'print JSON', false)
+    .action(async (id: string, o: { json: boolean }) => describeCommand(loadConfig(), id, o));
+  for (const op of ['pause', 'unpause', 'trigger', 'delete'] as const) {
+    schedules
+      .command(`${op} <scheduleId>`)
+      .description(`${op} a schedule`)
+      .option('--note <text>', 'note recorded with a pause or unpause')
+      .action(async (id: string, o: { note?: string }) => operateCommand(loadConfig(), op, id, o.note));
+  }
+  schedules
+    .command('backfill')
+    .description('run the daily pipeline schedule for past as-of days, one after another')
+    .requiredOption('--from <date>', 'first as-of day', dateArg)
+    .requiredOption('--to <date>', 'last as-of day', dateArg)
+    .option('--schedule <scheduleId>', 'schedule to backfill (default: snowpatrol-daily-pipeline)')
+    .action(async (o: { from: string; to: string; schedule?: string }) => backfillCommand(loadConfig(), o));
+
+  cli
+    .command('replay')
+    .description('replay workflow histories against this code; exit 1 if a change breaks a recorded run')
+    .argument('[history.json...]', 'history files (Web UI: Download → JSON; temporal workflow show --output json)')
+    .option('--workflow-id <id>', "replay this workflow's history, fetched from the server")
+    .option('--run-id <id>', 'with --workflow-id: this run (default: the latest)')
+    .option(
+      '--query <query>',
+      'replay every execution this visibility query matches (e.g. "WorkflowType=\'trainModels\'")',
+    )
+    .option('--limit <n>', 'with --query: at most this many executions', intArg(1, 10_000), 100)
+    .option('--json', 'print the reports as JSON', false)
+    .action(
+      async (
+        files: string[],
+        o: { workflowId?: string; runId?: string; query?: string; limit: number; json: boolean },
+      ) => {
+        installReplayRuntime();
+        await replayCommand(loadConfig(), { files, ...o });
+      },
+    );
 
   cli
     .command('worker')

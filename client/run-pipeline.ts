@@ -1,7 +1,7 @@
 /** Start (or attach to) the pipeline run for a day, show its progress live, and wait for the result. */
 import { WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import { SEARCH_ATTRIBUTES, TASK_QUEUE, WORKFLOW_TYPES, workflowIdFor } from '../schemas/constants';
+import { SEARCH_ATTRIBUTES, WORKFLOW_TYPES, workflowIdFor } from '../schemas/constants';
+import { pipelineStartOptions } from '../schemas/start-policies';
 import type { PipelineInput } from '../schemas/inputs';
 import { runUrl } from '../schemas/links';
 import type { PipelineProgress, PipelineResult } from '../schemas/results';
@@ -33,14 +33,9 @@ export async function runPipeline(
   let executed = true;
   try {
     handle = await app.client.workflow.start<typeof snowpatrolPipeline>(WORKFLOW_TYPES.pipeline, {
-      taskQueue: TASK_QUEUE,
-      workflowId,
-      args: [input],
       // A finished day is not run twice unless asked; a running one is joined, not duplicated.
-      workflowIdReusePolicy: options.rerun
-        ? WorkflowIdReusePolicy.ALLOW_DUPLICATE
-        : WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      ...pipelineStartOptions(input.asOf, options.rerun),
+      args: [input],
       typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.asOf, value: input.asOf }],
       staticSummary: `snowpatrol pipeline for ${input.asOf}`,
     });

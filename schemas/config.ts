@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { sourceSpec } from './inputs';
+import { parseScheduleSettings, type ScheduleSettings } from './schedule-config';
 import {
   parsePriceSettings,
   parseSnowflakeSettings,
@@ -88,6 +89,7 @@ export interface Config {
   /** Snowflake connection, when SNOWFLAKE_* settings are present. */
   snowflake: SnowflakeSettings | undefined;
   prices: PriceSettings;
+  schedules: ScheduleSettings;
 }
 
 /** Raised when the environment is invalid; lists every problem. */
@@ -103,10 +105,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
   const parsed = envSchema.safeParse(env);
   const snowflake = parseSnowflakeSettings(env, cwd);
   const prices = parsePriceSettings(env);
+  const schedules = parseScheduleSettings(env);
   const problems = [
     ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)),
     ...snowflake.problems,
     ...prices.problems,
+    ...schedules.problems,
   ];
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
@@ -129,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     databaseUrl: e.DATABASE_URL,
     snowflake: snowflake.settings,
     prices: prices.settings,
+    schedules: schedules.settings,
   };
 }
 

@@ -15,6 +15,7 @@ export const WORKFLOW_TYPES = {
   train: 'trainModels',
   score: 'scoreAnomalies',
   notify: 'notifyAnomalies',
+  scheduled: 'scheduledPipeline',
 } as const;
 
 export type Stage = keyof typeof WORKFLOW_TYPES;
@@ -65,6 +66,7 @@ const ID_PREFIX: Record<Stage, string> = {
   train: 'snowpatrol-train',
   score: 'snowpatrol-score',
   notify: 'snowpatrol-notify',
+  scheduled: 'snowpatrol-scheduled-pipeline',
 };
 
 /**

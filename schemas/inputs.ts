@@ -94,7 +94,11 @@ export const notifyInput = z.strictObject({
   to: isoDate.optional(),
 });
 
+/** What a schedule passes to `scheduledPipeline`: the pipeline's settings; the day comes from the scheduled time. */
+export const scheduledPipelineInput = pipelineInput.omit({ asOf: true });
+
 export type PipelineInput = z.input<typeof pipelineInput>;
+export type ScheduledPipelineInput = z.input<typeof scheduledPipelineInput>;
 export type IngestInput = z.input<typeof ingestInput>;
 export type FeaturesInput = z.input<typeof featuresInput>;
 export type TrainInput = z.input<typeof trainInput>;

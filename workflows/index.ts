@@ -5,3 +5,4 @@ export { prepareFeatures } from './prepare-features';
 export { trainModels } from './train-models';
 export { scoreAnomalies } from './score-anomalies';
 export { notifyAnomalies } from './notify-anomalies';
+export { scheduledPipeline } from './scheduled-pipeline';

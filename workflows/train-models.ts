@@ -1,5 +1,6 @@
 /** Train one model per warehouse on the days before the first day to be scored, a bounded number at a time. */
-import { workflowInfo } from '@temporalio/workflow';
+import { setHandler, workflowInfo } from '@temporalio/workflow';
+import { trainProgressQuery } from './definitions';
 import { WORKFLOW_TYPES } from '../schemas/constants';
 import { addDays } from '../schemas/dates';
 import { trainInput, type TrainInput } from '../schemas/inputs';
@@ -19,6 +20,7 @@ export async function trainModels(raw?: TrainInput): Promise<TrainResult> {
 
   const warehouses = await quick.listTrainableWarehouses({ trainedFrom, trainedTo });
   const results: TrainWarehouseResult[] = [];
+  setHandler(trainProgressQuery, () => ({ done: results.length, total: warehouses.length }));
   for (let i = 0; i < warehouses.length; i += input.maxParallel) {
     const wave = warehouses.slice(i, i + input.maxParallel);
     results.push(

@@ -50,6 +50,7 @@ export async function startTestWorker(
       webUiUrl: 'http://localhost:8233',
       namespace,
       prices: options.prices,
+      temporalClient: env.client,
     }),
     maxConcurrentActivities: 4,
     taskQueue: options.taskQueue,

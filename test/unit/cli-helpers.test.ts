@@ -1,3 +1,4 @@
+import { bar } from '../../client/commands/status';
 import { InvalidArgumentError } from 'commander';
 import { dateArg, intArg, sourceArg } from '../../client/options';
 import { table } from '../../client/report';
@@ -78,5 +79,14 @@ describe('sourceArg', () => {
 
   it.each(['oracle', 'csv:'])('rejects %p, naming it', (value) => {
     expect(rejection(sourceArg, value).message).toContain(`"${value}"`);
+  });
+});
+
+describe('status progress bar', () => {
+  it('fills in proportion to work done', () => {
+    expect(bar(0, 5, 10)).toBe('[----------] 0/5');
+    expect(bar(2, 5, 10)).toBe('[####------] 2/5');
+    expect(bar(5, 5, 10)).toBe('[##########] 5/5');
+    expect(bar(0, 0, 4)).toBe('[----] 0/0');
   });
 });

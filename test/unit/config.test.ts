@@ -30,6 +30,13 @@ describe('loadConfig', () => {
       databaseUrl: undefined,
       snowflake: undefined,
       prices: { pricePerCredit: undefined, currency: 'USD' },
+      schedules: {
+        pipelineCron: '0 7 * * *',
+        retrainCron: '0 6 * * 1',
+        catchupWindow: '1 day',
+        overlap: 'skip',
+        pauseOnFailure: false,
+      },
     });
   });
 
@@ -140,5 +147,38 @@ describe('describeConfig', () => {
       snowflake: 'not configured',
       alerts: `outbox (${path.join(CWD, '.snowpatrol', 'outbox')})`,
     });
+  });
+});
+
+describe('schedule settings', () => {
+  it('take cron expressions, "off", a catch-up window, an overlap policy and pause-on-failure', () => {
+    const config = loadConfig(
+      {
+        SNOWPATROL_SCHEDULE_PIPELINE: '30 5 * * *',
+        SNOWPATROL_SCHEDULE_RETRAIN: 'off',
+        SNOWPATROL_SCHEDULE_CATCHUP_WINDOW: '6 hours',
+        SNOWPATROL_SCHEDULE_OVERLAP: 'buffer_one',
+        SNOWPATROL_SCHEDULE_PAUSE_ON_FAILURE: 'true',
+      },
+      CWD,
+    );
+    expect(config.schedules).toEqual({
+      pipelineCron: '30 5 * * *',
+      retrainCron: undefined,
+      catchupWindow: '6 hours',
+      overlap: 'buffer_one',
+      pauseOnFailure: true,
+    });
+  });
+
+  it('name each bad schedule variable', () => {
+    const error = configError({
+      SNOWPATROL_SCHEDULE_PIPELINE: 'every morning',
+      SNOWPATROL_SCHEDULE_OVERLAP: 'sometimes',
+      SNOWPATROL_SCHEDULE_CATCHUP_WINDOW: 'a while',
+    });
+    expect(error.problems.join('\n')).toMatch(/SNOWPATROL_SCHEDULE_PIPELINE: expected a 5-field cron expression/);
+    expect(error.problems.join('\n')).toMatch(/SNOWPATROL_SCHEDULE_OVERLAP: expected one of skip/);
+    expect(error.problems.join('\n')).toMatch(/SNOWPATROL_SCHEDULE_CATCHUP_WINDOW: expected a duration/);
   });
 });

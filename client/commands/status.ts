@@ -1,0 +1,55 @@
+/** `snowpatrol status <workflowId>`: where a pipeline run is, with progress bars, from its `progress` queries. */
+import { Client, Connection } from '@temporalio/client';
+import type { Config } from '../../schemas/config';
+import { workflowIdFor } from '../../schemas/constants';
+import { runUrl } from '../../schemas/links';
+import type { PipelineProgress } from '../../schemas/results';
+import { isListening } from '../dev-server';
+
+const STAGES = ['ingest', 'features', 'train', 'score', 'notify'];
+
+/** `[#####-----]  3/5` */
+export function bar(done: number, total: number, width = 20): string {
+  const filled = total > 0 ? Math.round((done / total) * width) : 0;
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total}`;
+}
+
+export async function statusCommand(config: Config, workflowId: string, opts: { json: boolean }): Promise<void> {
+  const address = config.temporal.address ?? `127.0.0.1:${config.temporal.devPort}`;
+  if (!config.temporal.address && !(await isListening('127.0.0.1', config.temporal.devPort))) {
+    throw new Error(`no Temporal server on ${address}: set TEMPORAL_ADDRESS or start \`snowpatrol dev-server\``);
+  }
+  const connection = await Connection.connect({ address });
+  try {
+    const client = new Client({ connection, namespace: config.temporal.namespace });
+    const handle = client.workflow.getHandle(workflowId);
+    const description = await handle.describe();
+    const progress = await handle.query<PipelineProgress>('progress').catch(() => undefined);
+    let training: { done: number; total: number } | undefined;
+    if (progress?.stage === 'train') {
+      training = await client.workflow
+        .getHandle(workflowIdFor('train', progress.asOf))
+        .query<{ done: number; total: number }>('progress')
+        .catch(() => undefined);
+    }
+    const url = runUrl(config.webUiUrl, config.temporal.namespace, workflowId, description.runId);
+    if (opts.json) {
+      process.stdout.write(
+        `${JSON.stringify({ workflowId, status: description.status.name, progress, training, url }, null, 2)}\n`,
+      );
+      return;
+    }
+    const lines = [`${workflowId}: ${description.status.name}${progress ? ` (as of ${progress.asOf})` : ''}`];
+    if (progress) {
+      lines.push(
+        `  stages     ${bar(progress.completed.length, STAGES.length)}  ${progress.stage === 'done' ? 'done' : `now: ${progress.stage}`}`,
+      );
+      for (const s of progress.completed) lines.push(`    ✓ ${s.stage.padEnd(9)} ${s.seconds.toFixed(1)} s`);
+      if (training) lines.push(`  warehouses ${bar(training.done, training.total)}  trained`);
+    }
+    lines.push(`  ${url}`);
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } finally {
+    await connection.close();
+  }
+}
