@@ -38,11 +38,12 @@ export type ReplayLine = ReplayReport & { file?: string; runId?: string };
 /**
  * The Temporal runtime for this command, installed once before anything else uses it. Core logs a WARN line for
  * every workflow task that fails in replay; the report already says why, so Core and the SDK log only errors.
+ * (Core logs straight to the console: forwarding them would poll on a timer that keeps the process alive.)
  */
 export function installReplayRuntime(): void {
   Runtime.install({
     logger: new DefaultLogger('ERROR'),
-    telemetryOptions: { logging: { forward: {}, filter: { core: 'ERROR', other: 'ERROR' } } },
+    telemetryOptions: { logging: { console: {}, filter: { core: 'ERROR', other: 'ERROR' } } },
   });
 }
 

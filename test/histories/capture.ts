@@ -5,14 +5,17 @@
  *
  * Starts a Temporal dev server and a snowpatrol worker (a throwaway database on the Postgres at 127.0.0.1:5432,
  * as the integration tests do), runs the pipeline on the demo organisation for a fixed day so that every child
- * workflow runs, and writes each workflow's history as the Temporal CLI's JSON to test/histories/<type>.json.
- * Each file is read back and replayed against the current workflow code before the script reports success.
+ * workflow runs, then backfills a schedule for the same day so that `scheduledPipeline` runs (and joins the
+ * completed pipeline run), and writes each workflow's history as the Temporal CLI's JSON (`temporal workflow show
+ * --output json`) to test/histories/<workflowType>.json. The files are read back and replayed against the current
+ * workflow code before the script reports success.
  *
- * Only re-capture after an intentional workflow change that is guarded with `patched()` (README, Replay): the old
- * histories are what proves that runs started before the change still replay.
+ * Only re-capture after an intentional workflow change that is guarded with `patched()` (README, Replay), once the
+ * old histories replay: they are what proves that runs started before the change still replay.
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { type Client, ScheduleOverlapPolicy } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { resolveTemporalCli } from '../../client/temporal-cli';
 import { TASK_QUEUE, WORKFLOW_TYPES, workflowIdFor, type Stage } from '../../schemas/constants';
@@ -30,7 +33,10 @@ const SEED = 42;
 const INPUT = { asOf: AS_OF, source: 'demo', historyDays: 120, scoreDays: 7, trainingDays: 90, notify: true };
 
 /** The workflows one pipeline run executes: the pipeline and its five children. */
-const CAPTURED: readonly Stage[] = ['pipeline', 'ingest', 'features', 'train', 'score', 'notify'];
+const PIPELINE_STAGES: readonly Stage[] = ['pipeline', 'ingest', 'features', 'train', 'score', 'notify'];
+/** A schedule whose backfill of this instant starts `scheduledPipeline` for AS_OF (the day before). */
+const SCHEDULE_ID = 'snowpatrol-capture';
+const SCHEDULED_AT = new Date('2026-03-22T07:00:00Z');
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -42,6 +48,7 @@ async function main(): Promise<void> {
   });
   log('Starting a Temporal dev server and a worker…');
   const env = await startTemporal();
+  const captured: { workflowType: string; workflowId: string }[] = [];
   try {
     const worker = await startTestWorker(env, SEED);
     try {
@@ -58,12 +65,14 @@ async function main(): Promise<void> {
         `  ingest ${result.ingest.days} days, ${result.train.models.length} models, ` +
           `${result.score.scored} warehouse-days scored, ${result.notify.alerted} alert(s)`,
       );
+      for (const stage of PIPELINE_STAGES) {
+        captured.push({ workflowType: WORKFLOW_TYPES[stage], workflowId: workflowIdFor(stage, AS_OF) });
+      }
+      captured.push({ workflowType: WORKFLOW_TYPES.scheduled, workflowId: await runScheduled(env.client) });
 
-      for (const stage of CAPTURED) {
-        const workflowId = workflowIdFor(stage, AS_OF);
+      for (const { workflowType, workflowId } of captured) {
         const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
-        const file = path.join(OUT_DIR, `${WORKFLOW_TYPES[stage]}.json`);
-        fs.writeFileSync(file, `${historyToJSON(history)}\n`);
+        fs.writeFileSync(path.join(OUT_DIR, `${workflowType}.json`), `${historyToJSON(history)}\n`);
       }
     } finally {
       await worker.stop();
@@ -73,10 +82,10 @@ async function main(): Promise<void> {
   }
 
   log('Replaying the captured files against the current workflow code…');
-  const files = CAPTURED.map((stage) => path.join(OUT_DIR, `${WORKFLOW_TYPES[stage]}.json`));
+  const files = captured.map(({ workflowType }) => path.join(OUT_DIR, `${workflowType}.json`));
   const reports = await replayHistories(
-    CAPTURED.map((stage, i) => ({
-      workflowId: workflowIdFor(stage, AS_OF),
+    captured.map(({ workflowId }, i) => ({
+      workflowId,
       history: JSON.parse(fs.readFileSync(files[i], 'utf8')) as unknown,
     })),
   );
@@ -86,8 +95,44 @@ async function main(): Promise<void> {
     log(`${report.ok ? '✓' : '✗'} ${where} — ${report.events} events, ${size}${report.ok ? '' : `: ${report.error}`}`);
   }
   if (reports.some((r) => !r.ok)) throw new Error('a captured history does not replay');
-  const missing = Object.values(WORKFLOW_TYPES).filter((type) => !fs.existsSync(path.join(OUT_DIR, `${type}.json`)));
-  if (missing.length > 0) log(`note: no history captured for ${missing.join(', ')} (not run by the pipeline)`);
+  const missing = Object.values(WORKFLOW_TYPES).filter((type) => !captured.some((c) => c.workflowType === type));
+  if (missing.length > 0) log(`note: no history captured for ${missing.join(', ')}: add a run of it here`);
+}
+
+/**
+ * What a schedule does for AS_OF: a backfill of one scheduled instant starts `scheduledPipeline`, which joins the
+ * day's pipeline run that has already completed. Returns the scheduled workflow's id (Temporal appends the time).
+ */
+async function runScheduled(client: Client): Promise<string> {
+  const { asOf: _, ...input } = INPUT;
+  log(`Backfilling a schedule of ${WORKFLOW_TYPES.scheduled} at ${SCHEDULED_AT.toISOString()}…`);
+  const schedule = await client.schedule.create({
+    scheduleId: SCHEDULE_ID,
+    spec: { calendars: [{ hour: 7 }] },
+    action: {
+      type: 'startWorkflow',
+      workflowType: WORKFLOW_TYPES.scheduled,
+      taskQueue: TASK_QUEUE,
+      workflowId: workflowIdFor('scheduled', 'capture'),
+      args: [input],
+    },
+    policies: { catchupWindow: '1 day', overlap: ScheduleOverlapPolicy.ALLOW_ALL },
+    state: { paused: true, note: 'test/histories/capture.ts: backfills only' },
+  });
+  try {
+    await schedule.backfill({ start: new Date(SCHEDULED_AT.getTime() - 1000), end: SCHEDULED_AT });
+    const query = `TemporalScheduledById = '${SCHEDULE_ID}'`;
+    for (let attempt = 0; attempt < 100; attempt++) {
+      for await (const execution of client.workflow.list({ query })) {
+        await client.workflow.getHandle(execution.workflowId, execution.runId).result();
+        return execution.workflowId;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    throw new Error(`the backfill of ${SCHEDULE_ID} started no workflow`);
+  } finally {
+    await schedule.delete();
+  }
 }
 
 main().catch((err: unknown) => {

@@ -1,5 +1,5 @@
 /**
- * The determinism guard. Every history captured from a real pipeline run (test/histories, re-captured with
+ * The determinism guard. Every history captured from real runs (test/histories, re-captured with
  * `npx tsx test/histories/capture.ts`) must replay against the current workflow code, in either JSON enum style;
  * a change that alters the order of commands must fail replay unless it is guarded with `patched()`; and
  * `snowpatrol replay` reports both outcomes with its exit status.
@@ -21,23 +21,15 @@ const FILES = fs
   .readdirSync(HISTORIES)
   .filter((f) => f.endsWith('.json'))
   .sort();
-/** The workflows one pipeline run executes; capture.ts records each of them. */
-const PIPELINE_TYPES = [
-  WORKFLOW_TYPES.pipeline,
-  WORKFLOW_TYPES.ingest,
-  WORKFLOW_TYPES.features,
-  WORKFLOW_TYPES.train,
-  WORKFLOW_TYPES.score,
-  WORKFLOW_TYPES.notify,
-];
-
 interface JsonHistory {
   events: Record<string, unknown>[];
 }
 
 const read = (file: string): JsonHistory => JSON.parse(fs.readFileSync(path.join(HISTORIES, file), 'utf8'));
-const typeOf = (history: JsonHistory) =>
-  (history.events[0].workflowExecutionStartedEventAttributes as { workflowType: { name: string } }).workflowType.name;
+const started = (history: JsonHistory) =>
+  history.events[0].workflowExecutionStartedEventAttributes as { workflowId: string; workflowType: { name: string } };
+const recordedId = (history: JsonHistory) => started(history).workflowId;
+const typeOf = (history: JsonHistory) => started(history).workflowType.name;
 
 /** Enum fields and their prefixes, as the Web UI's JSON writes them without the prefix, in PascalCase. */
 const ENUM_PREFIXES: Record<string, string> = {
@@ -80,18 +72,22 @@ describe('captured histories', () => {
   let reports: ReplayReport[];
 
   beforeAll(async () => {
-    reports = await replayHistories(FILES.map((file) => ({ workflowId: file, history: read(file) })));
+    // Each run under the workflow id it was recorded with, as `snowpatrol replay` does.
+    reports = await replayHistories(FILES.map((file) => ({ workflowId: recordedId(read(file)), history: read(file) })));
   });
 
-  test('cover every workflow a pipeline run executes, one file per workflow type', () => {
-    expect(FILES).toEqual(expect.arrayContaining(PIPELINE_TYPES.map((type) => `${type}.json`)));
-    for (const file of FILES) expect(typeOf(read(file))).toBe(path.basename(file, '.json'));
+  test('cover every workflow type the worker registers, one file per type (capture.ts records them)', () => {
+    expect(FILES).toEqual(expect.arrayContaining(Object.values(WORKFLOW_TYPES).map((type) => `${type}.json`)));
+    for (const file of FILES) {
+      expect(typeOf(read(file))).toBe(path.basename(file, '.json'));
+      expect(recordedId(read(file))).toEqual(expect.stringMatching(/^snowpatrol-/));
+    }
   });
 
   test.each(FILES)('%s replays against the current workflow code', (file) => {
     const report = reports[FILES.indexOf(file)];
     expect(report).toEqual({
-      workflowId: file,
+      workflowId: recordedId(read(file)),
       workflowType: path.basename(file, '.json'),
       events: expect.any(Number),
       ok: true,
