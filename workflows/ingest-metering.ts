@@ -18,6 +18,9 @@ export async function ingestMetering(raw?: IngestInput): Promise<IngestResult> {
     reloadDays: input.reloadDays,
   });
   if (window.from > window.to) return { ...window, days: 0, rowsRead: 0, rowsUpserted: 0, warehouses: 0 };
-  const loaded = await longRunning.extractWarehouseMetering(window);
+  const loaded = await longRunning.extractWarehouseMetering.executeWithOptions(
+    { summary: `Load ${window.source} metering ${window.from} → ${window.to}` },
+    [window],
+  );
   return { ...window, ...loaded };
 }

@@ -14,11 +14,13 @@ export async function notifyAnomalies(raw?: NotifyInput): Promise<NotifyResult> 
   const to = input.to ?? asOf;
   const info = workflowInfo();
   const run = info.root ?? { workflowId: info.workflowId, runId: info.runId };
-  const sent = await delivery.sendAnomalyAlerts({
-    from: input.from ?? to,
-    to,
-    workflowId: run.workflowId,
-    runId: run.runId,
-  });
+  const sent = await delivery.sendAnomalyAlerts.executeWithOptions({ summary: `Alert new anomalies up to ${to}` }, [
+    {
+      from: input.from ?? to,
+      to,
+      workflowId: run.workflowId,
+      runId: run.runId,
+    },
+  ]);
   return { alerted: sent.alerted, alreadyAlerted: sent.alreadyAlerted, destination: sent.destination };
 }

@@ -40,6 +40,8 @@ export async function snowpatrolPipeline(raw?: PipelineInput): Promise<PipelineR
       args: [args],
       workflowId: workflowIdFor(name, asOf),
       staticSummary: summary,
+      // Shown under the child in the Web UI: what it was asked to do.
+      staticDetails: `**${name}** for ${asOf}\n\n\`\`\`json\n${JSON.stringify(args, null, 2)}\n\`\`\``,
       typedSearchAttributes: [
         { key: SEARCH_ATTRIBUTES.asOf, value: asOf },
         { key: SEARCH_ATTRIBUTES.stage, value: name },

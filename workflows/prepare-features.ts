@@ -11,6 +11,9 @@ export async function prepareFeatures(raw?: FeaturesInput): Promise<FeaturesResu
   const asOf = resolveAsOf(input.asOf ?? input.to);
   tagRun(asOf, 'features');
   const to = input.to ?? asOf;
-  const built = await longRunning.computeDailyFeatures({ from: input.from, to });
+  const built = await longRunning.computeDailyFeatures.executeWithOptions(
+    { summary: `Point-in-time features up to ${to}` },
+    [{ from: input.from, to }],
+  );
   return { from: built.from, to, warehouses: built.warehouses, rows: built.rows };
 }

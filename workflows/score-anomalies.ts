@@ -13,7 +13,9 @@ export async function scoreAnomalies(raw?: ScoreInput): Promise<ScoreResult> {
   tagRun(asOf, 'score');
   const to = input.to ?? asOf;
   const from = input.from ?? to;
-  const result = await longRunning.scoreWarehouseDays({ from, to, workflowId: workflowInfo().workflowId });
+  const result = await longRunning.scoreWarehouseDays.executeWithOptions({ summary: `Score ${from} → ${to}` }, [
+    { from, to, workflowId: workflowInfo().workflowId },
+  ]);
   upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.anomalyCount, value: result.anomalyIds.length }]);
   return { from, to, anomalies: result.anomalyIds.length, ...result };
 }

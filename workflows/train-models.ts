@@ -25,7 +25,12 @@ export async function trainModels(raw?: TrainInput): Promise<TrainResult> {
     const wave = warehouses.slice(i, i + input.maxParallel);
     results.push(
       ...(await Promise.all(
-        wave.map((warehouse) => training.trainWarehouseModel({ warehouse, trainedFrom, trainedTo, workflowId, runId })),
+        wave.map((warehouse) =>
+          training.trainWarehouseModel.executeWithOptions(
+            { summary: `Train ${warehouse} on ${trainedFrom} → ${trainedTo}` },
+            [{ warehouse, trainedFrom, trainedTo, workflowId, runId }],
+          ),
+        ),
       )),
     );
   }

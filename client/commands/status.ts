@@ -46,6 +46,8 @@ export async function statusCommand(config: Config, workflowId: string, opts: { 
       );
       for (const s of progress.completed) lines.push(`    ✓ ${s.stage.padEnd(9)} ${s.seconds.toFixed(1)} s`);
       if (training) lines.push(`  warehouses ${bar(training.done, training.total)}  trained`);
+    } else {
+      lines.push('  progress unavailable: no worker is polling task queue "snowpatrol" to answer the query');
     }
     lines.push(`  ${url}`);
     process.stdout.write(`${lines.join('\n')}\n`);
