@@ -151,7 +151,8 @@ function program(): Command {
       .command(`${op} <scheduleId>`)
       .description(`${op} a schedule`)
       .option('--note <text>', 'note recorded with a pause or unpause')
-      .action(async (id: string, o: { note?: string }) => operateCommand(loadConfig(), op, id, o.note));
+      .option('--json', 'print JSON', false)
+      .action(async (id: string, o: { note?: string; json: boolean }) => operateCommand(loadConfig(), op, id, o));
   }
   schedules
     .command('backfill')
@@ -159,7 +160,10 @@ function program(): Command {
     .requiredOption('--from <date>', 'first as-of day', dateArg)
     .requiredOption('--to <date>', 'last as-of day', dateArg)
     .option('--schedule <scheduleId>', 'schedule to backfill (default: snowpatrol-daily-pipeline)')
-    .action(async (o: { from: string; to: string; schedule?: string }) => backfillCommand(loadConfig(), o));
+    .option('--json', 'print JSON', false)
+    .action(async (o: { from: string; to: string; schedule?: string; json: boolean }) =>
+      backfillCommand(loadConfig(), o),
+    );
 
   cli
     .command('replay')

@@ -102,7 +102,13 @@ export async function describeCommand(config: Config, scheduleId: string, opts: 
 
 type Operation = 'pause' | 'unpause' | 'trigger' | 'delete';
 
-export async function operateCommand(config: Config, op: Operation, scheduleId: string, note?: string): Promise<void> {
+export async function operateCommand(
+  config: Config,
+  op: Operation,
+  scheduleId: string,
+  opts: { note?: string; json?: boolean } = {},
+): Promise<void> {
+  const note = opts.note;
   await withClient(config, async (client) => {
     const handle = client.schedule.getHandle(scheduleId);
     if (op === 'pause') await handle.pause(note ?? 'paused with snowpatrol schedules pause');
@@ -115,7 +121,7 @@ export async function operateCommand(config: Config, op: Operation, scheduleId: 
       trigger: 'triggered',
       delete: 'deleted',
     };
-    process.stdout.write(`${done[op]} ${scheduleId}\n`);
+    print(Boolean(opts.json), { scheduleId, operation: op, done: true }, `${done[op]} ${scheduleId}`);
   });
 }
 
@@ -125,7 +131,7 @@ export async function operateCommand(config: Config, op: Operation, scheduleId: 
  */
 export async function backfillCommand(
   config: Config,
-  opts: { schedule?: string; from: string; to: string },
+  opts: { schedule?: string; from: string; to: string; json?: boolean },
 ): Promise<void> {
   if (opts.from > opts.to) throw new Error(`--from ${opts.from} is after --to ${opts.to}`);
   await withClient(config, async (client) => {
@@ -135,6 +141,10 @@ export async function backfillCommand(
       end: new Date(`${addDays(opts.to, 1)}T23:59:59Z`),
       overlap: ScheduleOverlapPolicy.BUFFER_ALL,
     });
-    process.stdout.write(`backfill of ${scheduleId} requested for as-of days ${opts.from} → ${opts.to}\n`);
+    print(
+      Boolean(opts.json),
+      { scheduleId, asOfFrom: opts.from, asOfTo: opts.to, requested: true },
+      `backfill of ${scheduleId} requested for as-of days ${opts.from} → ${opts.to}`,
+    );
   });
 }

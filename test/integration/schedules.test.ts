@@ -86,8 +86,14 @@ test('apply creates the schedules; again changes nothing; a changed config updat
 test('a 30-day backfill runs the pipeline once per as-of day, under business ids that ad-hoc starts share', async () => {
   const days = eachDay('2026-02-01', '2026-03-02');
   expect(days).toHaveLength(30);
-  const requested = await runCli(['schedules', 'backfill', '--from', days[0], '--to', days[29]], cliEnv());
+  const requested = await runCli(['schedules', 'backfill', '--from', days[0], '--to', days[29], '--json'], cliEnv());
   expect(requested.code).toBe(0);
+  expect(JSON.parse(requested.stdout)).toEqual({
+    scheduleId: SCHEDULE_IDS.pipeline,
+    asOfFrom: days[0],
+    asOfTo: days[29],
+    requested: true,
+  });
 
   for (const day of days) expect((await pipelineResult(day)).asOf).toBe(day);
 
