@@ -50,3 +50,17 @@ export async function ensureTemporal(config: Config, log: (line: string) => void
     stop: server.stop,
   };
 }
+
+/**
+ * The address of a Temporal server that outlives this command (TEMPORAL_ADDRESS, or a dev server already on the
+ * dev port), for commands that must not start their own: workers, schedules, status. Throws, saying what to do,
+ * when there is none.
+ */
+export async function existingTemporalAddress(config: Config): Promise<string> {
+  if (config.temporal.address) return config.temporal.address;
+  const port = config.temporal.devPort;
+  if (await isListening('127.0.0.1', port)) return `127.0.0.1:${port}`;
+  throw new Error(
+    `no Temporal server on localhost:${port}: set TEMPORAL_ADDRESS, or start one with \`snowpatrol dev-server\``,
+  );
+}

@@ -5,18 +5,12 @@
 import { Client, Connection, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Config } from '../../schemas/config';
 import { addDays } from '../../schemas/dates';
-import { isListening } from '../dev-server';
+import { existingTemporalAddress } from '../temporal-target';
 import { applySchedules, SCHEDULE_IDS } from '../schedules';
 import { table } from '../report';
 
 async function withClient<T>(config: Config, fn: (client: Client) => Promise<T>): Promise<T> {
-  const address = config.temporal.address ?? `127.0.0.1:${config.temporal.devPort}`;
-  if (!config.temporal.address && !(await isListening('127.0.0.1', config.temporal.devPort))) {
-    throw new Error(
-      `schedules live in a Temporal server: start one with \`snowpatrol dev-server\` or set TEMPORAL_ADDRESS (nothing on ${address})`,
-    );
-  }
-  const connection = await Connection.connect({ address });
+  const connection = await Connection.connect({ address: await existingTemporalAddress(config) });
   try {
     return await fn(new Client({ connection, namespace: config.temporal.namespace }));
   } finally {

@@ -4,7 +4,7 @@ import type { Config } from '../../schemas/config';
 import { workflowIdFor } from '../../schemas/constants';
 import { runUrl } from '../../schemas/links';
 import type { PipelineProgress } from '../../schemas/results';
-import { isListening } from '../dev-server';
+import { existingTemporalAddress } from '../temporal-target';
 
 const STAGES = ['ingest', 'features', 'train', 'score', 'notify'];
 
@@ -15,11 +15,7 @@ export function bar(done: number, total: number, width = 20): string {
 }
 
 export async function statusCommand(config: Config, workflowId: string, opts: { json: boolean }): Promise<void> {
-  const address = config.temporal.address ?? `127.0.0.1:${config.temporal.devPort}`;
-  if (!config.temporal.address && !(await isListening('127.0.0.1', config.temporal.devPort))) {
-    throw new Error(`no Temporal server on ${address}: set TEMPORAL_ADDRESS or start \`snowpatrol dev-server\``);
-  }
-  const connection = await Connection.connect({ address });
+  const connection = await Connection.connect({ address: await existingTemporalAddress(config) });
   try {
     const client = new Client({ connection, namespace: config.temporal.namespace });
     const handle = client.workflow.getHandle(workflowId);

@@ -5,17 +5,11 @@ import { describeConfig, type Config } from '../../schemas/config';
 import { createSnowpatrolWorker } from '../../worker/create-worker';
 import { installRuntime } from '../../worker/runtime';
 import { activitiesFor, openConfiguredDatabase } from '../app';
-import { isListening } from '../dev-server';
+import { existingTemporalAddress } from '../temporal-target';
 import { progress } from '../options';
 
 export async function workerCommand(config: Config): Promise<void> {
-  const port = config.temporal.devPort;
-  const address = config.temporal.address ?? `127.0.0.1:${port}`;
-  if (!config.temporal.address && !(await isListening('127.0.0.1', port))) {
-    throw new Error(
-      `no Temporal server on localhost:${port}: set TEMPORAL_ADDRESS, or start one with \`snowpatrol dev-server\``,
-    );
-  }
+  const address = await existingTemporalAddress(config);
   installRuntime('INFO');
   const database = await openConfiguredDatabase(config);
   try {

@@ -1,4 +1,5 @@
 /** The public shapes of the Snowflake emulator (kept apart so every module can import them without cycles). */
+import type { HourlyMeteringRow } from '../../activities/sources/metering-source';
 
 export interface EmulatorUser {
   name: string;
@@ -21,17 +22,8 @@ export interface RecordedQuery {
   retryCount: number;
 }
 
-/** Same shape as the project's HourlyMeteringRow (activities/sources/metering-source.ts). */
-export interface MeteringRowInput {
-  account: string;
-  warehouseId: number;
-  warehouseName: string;
-  startTime: Date;
-  endTime: Date;
-  creditsUsed: number;
-  creditsUsedCompute: number;
-  creditsUsedCloudServices: number;
-}
+/** A WAREHOUSE_METERING_HISTORY row to load: the project's own row type. */
+export type MeteringRowInput = HourlyMeteringRow;
 
 export interface UsageInCurrencyRowInput {
   account: string;

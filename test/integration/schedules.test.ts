@@ -52,6 +52,18 @@ async function pipelineResult(asOf: string, deadline = Date.now() + 120_000): Pr
   }
 }
 
+/** The schedule's recent actions once there are more than `before` of them (waits up to 30 s). */
+async function recentActionsAfter(scheduleId: string, before: number) {
+  const handle = env.client.schedule.getHandle(scheduleId);
+  const deadline = Date.now() + 30_000;
+  let recent = (await handle.describe()).info.recentActions;
+  while (recent.length <= before && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 250));
+    recent = (await handle.describe()).info.recentActions;
+  }
+  return recent;
+}
+
 test('apply creates the schedules; again changes nothing; a changed config updates in place and stays paused', async () => {
   const first = await runCli(['schedules', 'apply', '--json'], cliEnv());
   expect(first.code).toBe(0);
@@ -109,11 +121,7 @@ test('a 30-day backfill runs the pipeline once per as-of day, under business ids
   const actionsBefore = (await daily.describe()).info.recentActions.length;
   const repeat = await runCli(['schedules', 'backfill', '--from', days[5], '--to', days[5]], cliEnv());
   expect(repeat.code).toBe(0);
-  let recent = (await daily.describe()).info.recentActions;
-  for (const deadline = Date.now() + 30_000; recent.length === actionsBefore && Date.now() < deadline;) {
-    await new Promise((r) => setTimeout(r, 250));
-    recent = (await daily.describe()).info.recentActions;
-  }
+  const recent = await recentActionsAfter(SCHEDULE_IDS.pipeline, actionsBefore);
   const wrapper = recent[recent.length - 1].action.workflow;
   const reused = await env.client.workflow.getHandle(wrapper.workflowId, wrapper.firstExecutionRunId).result();
   expect(reused).toMatchObject({ workflowId: workflowIdFor('pipeline', days[5]), started: false });
@@ -184,11 +192,6 @@ test('the real temporal CLI starts runs ad hoc, rejects bad input naming the fie
   const before = (await env.client.schedule.getHandle(SCHEDULE_IDS.retrain).describe()).info.recentActions.length;
   const triggered = await temporal(['schedule', 'trigger', '--schedule-id', SCHEDULE_IDS.retrain]);
   expect(triggered.code).toBe(0);
-  const deadline = Date.now() + 30_000;
-  let after = before;
-  while (after === before && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 250));
-    after = (await env.client.schedule.getHandle(SCHEDULE_IDS.retrain).describe()).info.recentActions.length;
-  }
+  const after = (await recentActionsAfter(SCHEDULE_IDS.retrain, before)).length;
   expect(after).toBe(before + 1);
 }, 180_000);

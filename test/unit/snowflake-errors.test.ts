@@ -3,21 +3,9 @@ import {
   SnowflakeAuthError,
   SnowflakePrivilegeError,
 } from '../../activities/sources/snowflake/errors';
-import type { SnowflakeSettings } from '../../schemas/snowflake-config';
+import { snowflakeSettings } from '../fixtures/snowflake-settings';
 
-const settings: SnowflakeSettings = {
-  account: 'myorg-prod',
-  user: 'SNOWPATROL_SVC',
-  role: 'SNOWPATROL',
-  warehouse: 'SNOWPATROL_WH',
-  auth: { kind: 'key-pair', privateKeyPath: '/keys/rsa_key.p8', passphrase: undefined },
-  usageSchema: 'ORGANIZATION_USAGE',
-  accounts: undefined,
-  accountLabel: 'MYORG-PROD',
-  accessUrl: undefined,
-  logLevel: 'ERROR',
-  queryTimeoutSeconds: 600,
-};
+const settings = snowflakeSettings();
 
 const driverError = (code: string | number, message: string) => Object.assign(new Error(message), { code });
 

@@ -2,21 +2,9 @@ import { SnowflakePrivilegeError } from '../../activities/sources/snowflake/erro
 import { METERING_COLUMNS, PRICE_COLUMNS } from '../../activities/sources/snowflake/queries';
 import type { ConnectSnowflake, Row } from '../../activities/sources/snowflake/session';
 import { createSnowflakeSource } from '../../activities/sources/snowflake/snowflake-source';
-import type { SnowflakeSettings } from '../../schemas/snowflake-config';
+import { snowflakeSettings } from '../fixtures/snowflake-settings';
 
-const settings: SnowflakeSettings = {
-  account: 'myorg-prod',
-  user: 'SVC',
-  role: 'SNOWPATROL',
-  warehouse: 'WH',
-  auth: { kind: 'password', password: 'x' },
-  usageSchema: 'ORGANIZATION_USAGE',
-  accounts: undefined,
-  accountLabel: 'MYORG-PROD',
-  accessUrl: undefined,
-  logLevel: 'ERROR',
-  queryTimeoutSeconds: 600,
-};
+const settings = snowflakeSettings({ auth: { kind: 'password', password: 'x' } });
 
 /** A session that answers every statement with `rows` (or throws `error`) and records what it was asked. */
 function fakeSession(rows: Row[], error?: Error) {
