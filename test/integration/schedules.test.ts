@@ -137,18 +137,22 @@ test('the real temporal CLI starts runs ad hoc, rejects bad input naming the fie
       }),
     );
 
-  const ok = await temporal([
-    'workflow',
-    'execute',
-    '--type',
-    'snowpatrolPipeline',
-    '--task-queue',
-    'snowpatrol',
-    '--workflow-id',
-    workflowIdFor('pipeline', '2026-03-31'),
-    '--input',
-    '{"asOf": "2026-03-31"}',
-  ]);
+  /** `temporal workflow execute` of the pipeline with a workflow id and a raw JSON input. */
+  const executePipeline = (workflowId: string, input: string) =>
+    temporal([
+      'workflow',
+      'execute',
+      '--type',
+      'snowpatrolPipeline',
+      '--task-queue',
+      'snowpatrol',
+      '--workflow-id',
+      workflowId,
+      '--input',
+      input,
+    ]);
+
+  const ok = await executePipeline(workflowIdFor('pipeline', '2026-03-31'), '{"asOf": "2026-03-31"}');
   expect(ok.out).toContain('COMPLETED');
   expect(ok.code).toBe(0);
 
@@ -165,18 +169,7 @@ test('the real temporal CLI starts runs ad hoc, rejects bad input naming the fie
     'notify',
   ]);
 
-  const bad = await temporal([
-    'workflow',
-    'execute',
-    '--type',
-    'snowpatrolPipeline',
-    '--task-queue',
-    'snowpatrol',
-    '--workflow-id',
-    'bad-input-from-cli',
-    '--input',
-    '{"asOf": "yesterday-ish"}',
-  ]);
+  const bad = await executePipeline('bad-input-from-cli', '{"asOf": "yesterday-ish"}');
   expect(bad.code).not.toBe(0);
   expect(bad.out).toContain('Status   FAILED');
   expect(bad.out).toContain(
