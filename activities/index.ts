@@ -1,28 +1,29 @@
 /**
  * All activities, built from injected clients. Workflows import only the *type* of this factory's result.
  */
+import type { OpenSource } from './activity-source';
 import { createFeatureActivities } from './feature-activities';
 import { createIngestActivities } from './ingest-activities';
 import { createLaunchActivities } from './launch-activities';
+import { createPipelineDayActivities } from './pipeline-day-activities';
+import { createReadinessActivities } from './readiness-activities';
 import type { Client } from '@temporalio/client';
 import { createNotifyActivities } from './notify-activities';
 import { createScoreActivities } from './score-activities';
-import type { MeteringSource } from './sources';
+import { DETECTION_DEFAULTS, type DetectionSettings } from '../schemas/detection-config';
 import type { PriceSettings } from '../schemas/snowflake-config';
 import type { Db } from './store/database';
 import { createTrainActivities } from './train-activities';
 
 export interface ActivityDeps {
   db: Db;
-  openSource(spec: string, context?: { queryTag: string; warn?: (message: string) => void }): MeteringSource;
+  openSource: OpenSource;
   defaultSource: string;
   outboxDir: string;
   webUiUrl: string;
   namespace: string;
-  /** Trailing days each point-in-time decomposition uses. */
-  windowDays?: number;
-  modelParams?: { nEstimators: number; seed: number };
-  minTrainingDays?: number;
+  /** Detection settings (default: DETECTION_DEFAULTS). */
+  detection?: DetectionSettings;
   /** Fallback price per credit when the source has no billing data. */
   prices?: PriceSettings;
   /** Lets `scheduledPipeline` start the day's pipeline under its business id. */
@@ -30,19 +31,16 @@ export interface ActivityDeps {
 }
 
 export function createActivities(deps: ActivityDeps) {
-  const windowDays = deps.windowDays ?? 28;
+  const detection = deps.detection ?? DETECTION_DEFAULTS;
   return {
     ...createIngestActivities(deps),
-    ...createFeatureActivities({ db: deps.db, windowDays }),
-    ...createTrainActivities({
-      db: deps.db,
-      windowDays,
-      modelParams: deps.modelParams ?? { nEstimators: 100, seed: 42 },
-      minTrainingDays: deps.minTrainingDays ?? 28,
-    }),
+    ...createReadinessActivities(deps),
+    ...createPipelineDayActivities(deps),
+    ...createFeatureActivities({ db: deps.db, detection }),
+    ...createTrainActivities({ db: deps.db, detection }),
     ...createScoreActivities({
       db: deps.db,
-      windowDays,
+      detection,
       prices: deps.prices ?? { pricePerCredit: undefined, currency: 'USD' },
     }),
     ...createNotifyActivities(deps),

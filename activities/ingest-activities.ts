@@ -1,7 +1,7 @@
 /** Ingest: plan the window to (re)load, then stream a source into the metering tables, day chunk by chunk. */
 import { Context } from '@temporalio/activity';
 import { withHeartbeat } from './heartbeat';
-import { queryTag } from './sources/snowflake/queries';
+import { openActivitySource, type OpenSource } from './activity-source';
 import { addDays, daysBetween } from '../schemas/dates';
 import { readChunks } from './read-ahead';
 import { planWindow } from './ingest-plan';
@@ -13,7 +13,7 @@ import { upsertCreditPrices } from './store/price-store';
 export interface IngestDeps {
   db: Db;
   /** `queryTag` attributes the source's own queries (Snowflake QUERY_TAG) to the workflow and activity. */
-  openSource(spec: string, context?: { queryTag: string; warn?: (message: string) => void }): MeteringSource;
+  openSource: OpenSource;
   defaultSource: string;
 }
 
@@ -70,16 +70,7 @@ export function createIngestActivities(deps: IngestDeps) {
     /** Stream metering for from … to into `metering_hourly` and refresh `metering_daily`, resuming after a retry. */
     async extractWarehouseMetering(input: ExtractMeteringInput): Promise<ExtractMeteringResult> {
       const ctx = Context.current();
-      const { workflowType, workflowExecution, activityType } = ctx.info;
-      const source = deps.openSource(input.source, {
-        queryTag: queryTag({
-          workflowType,
-          workflowId: workflowExecution?.workflowId,
-          runId: workflowExecution?.runId,
-          activity: activityType,
-        }),
-        warn: (message) => ctx.log.warn(message),
-      });
+      const source = openActivitySource(deps.openSource, input.source);
       try {
         const checkpoint = initialProgress(ctx, input);
         return await withHeartbeat(

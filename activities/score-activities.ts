@@ -1,19 +1,20 @@
-/** Score: judge each warehouse-day with the newest model trained before it (point in time). */
+/** Score: judge each warehouse-day with the champion model trained before it (point in time). */
 import { Context } from '@temporalio/activity';
-import { judgeDay } from './ml/detect';
+import type { DetectorParams } from './ml/detector';
+import { scoreDay } from './ml/detector';
 import { featureVersion } from './ml/features';
-import { parseArtifact, scoreForest, type ForestArtifact } from './ml/isolation-forest';
+import { parseArtifact, type ForestArtifact } from './ml/isolation-forest';
 import { resolveIfOpen, upsertAnomaly } from './store/anomaly-store';
 import type { Db } from './store/database';
 import { readFeatures, warehousesWithFeatures } from './store/feature-store';
-import { modelForDay, type ModelVersion } from './store/model-store';
-import type { ModelParams } from './train-activities';
+import { modelPicker, type ModelVersion } from './store/model-store';
+import type { DetectionSettings } from '../schemas/detection-config';
 import type { PriceSettings } from '../schemas/snowflake-config';
 import { priceOn } from './store/price-store';
 
 export interface ScoreDeps {
   db: Db;
-  windowDays: number;
+  detection: DetectionSettings;
   /** Used when no billing price is known for the account and day. */
   prices: PriceSettings;
 }
@@ -33,7 +34,7 @@ export interface ScoreDaysResult {
 }
 
 export function createScoreActivities(deps: ScoreDeps) {
-  const version = featureVersion(deps.windowDays);
+  const version = featureVersion(deps.detection.windowDays);
   return {
     /** Score every warehouse-day from … to; anomalies are upserted (one row per warehouse-day, ever). */
     async scoreWarehouseDays(input: ScoreDaysInput): Promise<ScoreDaysResult> {
@@ -47,40 +48,41 @@ export function createScoreActivities(deps: ScoreDeps) {
       const priceOf = pricing(deps);
       for (const [i, warehouse] of warehouses.entries()) {
         const days = await readFeatures(deps.db, warehouse, input.from, input.to, version);
+        const modelFor = await modelPicker(deps.db, warehouse, version);
         for (const day of days) {
-          const model = await modelForDay(deps.db, warehouse, day.usageDate, version);
+          const model = await modelFor(day.usageDate);
           if (!model) {
             unscored.push({ warehouse, reason: `no model trained before ${day.usageDate}` });
             continue;
           }
-          const artifact = artifactOf(model, artifacts);
-          const [score] = scoreForest(artifact, [[day.residual]]);
-          const verdict = judgeDay({
-            score,
-            threshold: model.threshold,
-            credits: day.credits,
-            trend: day.trend,
-            seasonal: day.seasonal,
-            minExcessCredits: (model.params as ModelParams).minExcessCredits,
-          });
+          const price = await priceOf(warehouse, day.usageDate);
+          const verdict = scoreDay(
+            {
+              artifact: artifactOf(model, artifacts),
+              threshold: model.threshold,
+              // Versions trained before filters were recorded are judged with the configured ones.
+              filters: (model.params as Partial<DetectorParams>).filters ?? deps.detection.filters,
+            },
+            day,
+            price?.pricePerCredit,
+          );
           scored++;
           if (!verdict.isAnomaly) {
             await resolveIfOpen(deps.db, warehouse, day.usageDate);
             continue;
           }
           anomalous.add(warehouse);
-          const price = await priceOf(warehouse, day.usageDate);
           anomalyIds.push(
             await upsertAnomaly(deps.db, {
               warehouse,
               usageDate: day.usageDate,
               modelVersionId: model.id,
-              score,
+              score: verdict.score,
               threshold: model.threshold,
               actual: verdict.actual,
               expected: verdict.expected,
               excessCredits: verdict.excessCredits,
-              excessCost: price ? verdict.excessCredits * price.pricePerCredit : null,
+              excessCost: verdict.excessCost,
               currency: price?.currency ?? null,
               direction: verdict.direction,
               severity: verdict.severity,

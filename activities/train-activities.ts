@@ -1,18 +1,24 @@
-/** Train: one Isolation Forest per warehouse on point-in-time residuals, stored as an immutable version. */
-import { scoreThreshold } from './ml/detect';
+/** Train: one Isolation Forest per warehouse on point-in-time features, stored as an immutable version. */
+import type { DetectionSettings } from '../schemas/detection-config';
+import { addDays } from '../schemas/dates';
+import { trainDetector, type DetectorParams } from './ml/detector';
 import { featureVersion } from './ml/features';
-import { ALGORITHM, serializeArtifact, scoreForest, sha256, trainForest } from './ml/isolation-forest';
+import { ALGORITHM, parseArtifact, serializeArtifact, sha256 } from './ml/isolation-forest';
+import { gateCandidate, type GateComparison, type GateModel } from './ml/promotion';
 import type { Db } from './store/database';
 import { readFeatures, warehousesWithFeatures } from './store/feature-store';
-import { advanceLatest, findByFingerprint, insertModelVersion } from './store/model-store';
+import { daysExcludedFromTraining } from './store/feedback-store';
+import {
+  advanceAlias,
+  aliasTarget,
+  findByFingerprint,
+  insertModelVersion,
+  type ModelVersion,
+} from './store/model-store';
 
 export interface TrainDeps {
   db: Db;
-  windowDays: number;
-  /** Forest size and seed; the seed makes artifacts reproducible. */
-  modelParams: { nEstimators: number; seed: number };
-  /** Fewer training days than this and the warehouse is skipped (reported, not failed). */
-  minTrainingDays: number;
+  detection: DetectionSettings;
 }
 
 export interface TrainWarehouseInput {
@@ -24,23 +30,42 @@ export interface TrainWarehouseInput {
 }
 
 export type TrainWarehouseResult =
-  | { warehouse: string; status: 'trained'; modelVersionId: number; version: number; created: boolean }
+  | {
+      warehouse: string;
+      status: 'trained';
+      modelVersionId: number;
+      version: number;
+      created: boolean;
+      /** Whether this version is now the champion (false when the gate kept the old one). */
+      champion: boolean;
+    }
   | { warehouse: string; status: 'skipped'; reason: string };
 
-/** Model params recorded with each version and folded into its fingerprint. */
-export interface ModelParams {
-  nEstimators: number;
-  threshold: { method: 'mean+k*std'; k: number };
-  minExcessCredits: number;
+/** The detector params of the configured settings (recorded on each version and folded into its fingerprint). */
+export function detectorParams(settings: DetectionSettings): DetectorParams {
+  return {
+    nEstimators: settings.nEstimators,
+    sampleSize: settings.sampleSize,
+    threshold: { method: 'mean+k*std', k: settings.thresholdK },
+    filters: settings.filters,
+  };
+}
+
+/** A stored version as the gate and the scorer need it. */
+export function gateModelOf(model: ModelVersion): GateModel {
+  return {
+    version: model.version,
+    artifact: parseArtifact(model.artifact),
+    threshold: model.threshold,
+    filters: (model.params as DetectorParams).filters,
+  };
 }
 
 export function createTrainActivities(deps: TrainDeps) {
-  const version = featureVersion(deps.windowDays);
-  const params: ModelParams = {
-    nEstimators: deps.modelParams.nEstimators,
-    threshold: { method: 'mean+k*std', k: 3 },
-    minExcessCredits: 1,
-  };
+  const settings = deps.detection;
+  const version = featureVersion(settings.windowDays);
+  const params = detectorParams(settings);
+  const actor = 'snowpatrol training';
   return {
     /** Warehouses with features in the training window. */
     async listTrainableWarehouses(input: { trainedFrom: string; trainedTo: string }): Promise<string[]> {
@@ -49,67 +74,87 @@ export function createTrainActivities(deps: TrainDeps) {
 
     /**
      * Train (or reuse) the model for one warehouse and window. Same data + params + seed → same fingerprint →
-     * the existing version is returned instead of a duplicate. `latest` moves to it unless a model trained on
-     * more recent data already holds it.
+     * the existing version is returned instead of a duplicate. Days people marked as false positives or expected
+     * changes are left out. `latest` moves to a new version unless a model trained on more recent data holds it;
+     * `champion` moves too when the promotion gate lets it (or at once when gating is off).
      */
     async trainWarehouseModel(input: TrainWarehouseInput): Promise<TrainWarehouseResult> {
-      const rows = await readFeatures(deps.db, input.warehouse, input.trainedFrom, input.trainedTo, version);
-      if (rows.length < deps.minTrainingDays) {
+      const { warehouse, trainedFrom, trainedTo } = input;
+      const excluded = await daysExcludedFromTraining(deps.db, warehouse, trainedFrom, trainedTo);
+      const all = await readFeatures(deps.db, warehouse, trainedFrom, trainedTo, version);
+      const rows = all.filter((r) => !excluded.has(r.usageDate));
+      if (rows.length < settings.minTrainingDays) {
         return {
-          warehouse: input.warehouse,
+          warehouse,
           status: 'skipped',
-          reason: `${rows.length} days of features, need ${deps.minTrainingDays}`,
+          reason: `${rows.length} days of features, need ${settings.minTrainingDays}`,
         };
       }
-      const residuals = rows.map((r) => [r.residual]);
       const fingerprint = sha256(
         JSON.stringify({
           algorithm: ALGORITHM,
           params,
-          seed: deps.modelParams.seed,
+          seed: settings.seed,
           version,
-          days: rows.map((r) => [r.usageDate, r.residual]),
+          days: rows.map((r) => [r.usageDate, r.credits, r.trend, r.seasonal, r.residual]),
         }),
       );
-      const existing = await findByFingerprint(deps.db, input.warehouse, fingerprint);
-      let model = existing;
-      let created = false;
-      if (!model) {
-        const artifact = trainForest(residuals, deps.modelParams);
-        const artifactText = serializeArtifact(artifact);
-        const trainingScores = scoreForest(artifact, residuals);
-        const threshold = scoreThreshold(trainingScores, params.threshold.k);
-        const inserted = await insertModelVersion(deps.db, {
-          warehouse: input.warehouse,
-          algorithm: ALGORITHM,
-          params,
-          seed: deps.modelParams.seed,
-          trainedFrom: rows[0].usageDate,
-          trainedTo: rows[rows.length - 1].usageDate,
-          featureVersion: version,
-          dataFingerprint: fingerprint,
-          artifact: artifactText,
-          artifactSha256: sha256(artifactText),
-          threshold,
-          metrics: {
-            trainingDays: rows.length,
-            trainingFlagged: trainingScores.filter((s) => s > threshold).length,
-            scoreMax: Math.max(...trainingScores),
-          },
-          workflowId: input.workflowId ?? null,
-          runId: input.runId ?? null,
-        });
-        model = inserted.row;
-        created = inserted.created;
+      const existing = await findByFingerprint(deps.db, warehouse, fingerprint);
+      if (existing) {
+        await advanceAlias(deps.db, existing, 'latest', { reason: 'training', actor });
+        const champion = await aliasTarget(deps.db, warehouse, 'champion');
+        return trained(existing, false, champion?.id === existing.id);
       }
-      await advanceLatest(deps.db, model);
-      return {
-        warehouse: input.warehouse,
-        status: 'trained',
-        modelVersionId: model.id,
-        version: model.version,
-        created,
-      };
+
+      const detector = trainDetector(rows, params, settings.seed);
+      const artifactText = serializeArtifact(detector.artifact);
+      const champion = await aliasTarget(deps.db, warehouse, 'champion');
+      // A backfill's version, trained on data older than the champion's, can never replace it: not gated.
+      const contender = !champion || champion.trainedTo <= rows[rows.length - 1].usageDate;
+      const promotion: GateComparison | null =
+        settings.promotion.gated && contender
+          ? gateCandidate(
+              rows.filter((r) => r.usageDate > addDays(trainedTo, -settings.promotion.backtestDays)),
+              { version: 0, artifact: detector.artifact, threshold: detector.threshold, filters: params.filters },
+              champion && champion.featureVersion === version ? gateModelOf(champion) : undefined,
+              settings.promotion.alertRateBudget,
+            )
+          : null;
+      const inserted = await insertModelVersion(deps.db, {
+        warehouse,
+        algorithm: ALGORITHM,
+        params,
+        seed: settings.seed,
+        trainedFrom: rows[0].usageDate,
+        trainedTo: rows[rows.length - 1].usageDate,
+        featureVersion: version,
+        dataFingerprint: fingerprint,
+        artifact: artifactText,
+        artifactSha256: sha256(artifactText),
+        threshold: detector.threshold,
+        metrics: { ...detector.metrics, excludedDays: all.length - rows.length },
+        promotion,
+        workflowId: input.workflowId ?? null,
+        runId: input.runId ?? null,
+      });
+      const model = inserted.row;
+      await advanceAlias(deps.db, model, 'latest', { reason: 'training', actor });
+      if (promotion === null || promotion.promoted) {
+        await advanceAlias(deps.db, model, 'champion', { reason: promotion ? 'gate' : 'training', actor });
+      }
+      const nowChampion = await aliasTarget(deps.db, warehouse, 'champion');
+      return trained(model, inserted.created, nowChampion?.id === model.id);
     },
+  };
+}
+
+function trained(model: ModelVersion, created: boolean, champion: boolean): TrainWarehouseResult {
+  return {
+    warehouse: model.warehouse,
+    status: 'trained',
+    modelVersionId: model.id,
+    version: model.version,
+    created,
+    champion,
   };
 }

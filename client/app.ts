@@ -10,11 +10,34 @@ import { openSource } from '../activities/sources';
 import { openDatabase, type Database } from '../activities/store/database';
 import type { Config } from '../schemas/config';
 import { createSnowpatrolWorker } from '../worker/create-worker';
-import { ensureTemporal, type TemporalTarget } from './temporal-target';
+import { ensureTemporal, existingTemporalAddress, type TemporalTarget } from './temporal-target';
 
 /** Open the state database named by the config (PGlite under `<home>/pglite` when DATABASE_URL is unset). */
 export function openConfiguredDatabase(config: Config): Promise<Database> {
   return openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: path.join(config.home, 'pglite') });
+}
+
+/** Run `fn` with the configured state database, closed afterwards. */
+export async function withDatabase<T>(config: Config, fn: (db: Database['db']) => Promise<T>): Promise<T> {
+  const database = await openConfiguredDatabase(config);
+  try {
+    return await fn(database.db);
+  } finally {
+    await database.close();
+  }
+}
+
+/**
+ * Run `fn` with a client of a Temporal server that outlives this command (TEMPORAL_ADDRESS, or a dev server
+ * already running), closed afterwards: for commands that must not start their own server.
+ */
+export async function withExistingClient<T>(config: Config, fn: (client: Client) => Promise<T>): Promise<T> {
+  const connection = await Connection.connect({ address: await existingTemporalAddress(config) });
+  try {
+    return await fn(new Client({ connection, namespace: config.temporal.namespace }));
+  } finally {
+    await connection.close();
+  }
 }
 
 /** Activities wired to this config's database, sources and outbox. */
@@ -28,6 +51,7 @@ export function activitiesFor(config: Config, database: Database, namespace: str
     webUiUrl: config.webUiUrl,
     namespace,
     prices: config.prices,
+    detection: config.detection,
     temporalClient,
   });
 }

@@ -8,16 +8,25 @@ import { ConfigError, loadConfig } from '../schemas/config';
 import { DEFAULTS } from '../schemas/inputs';
 import { installRuntime } from '../worker/runtime';
 import { checkDataCommand } from './commands/check-data';
+import { dataReadyCommand } from './commands/data-ready';
 import { statusCommand } from './commands/status';
 import { applyCommand, backfillCommand, describeCommand, listCommand, operateCommand } from './commands/schedules';
 import { devServerCommand } from './commands/dev-server';
 import { ingestCommand } from './commands/ingest';
 import { pipelineCommand } from './commands/pipeline';
-import { anomaliesCommand, modelsCommand } from './commands/queries';
+import { backtestCommand, type BacktestOptions } from './commands/backtest';
+import { modelsListCommand, modelsPromoteCommand, modelsRollbackCommand, modelsShowCommand } from './commands/models';
+import { anomaliesCommand, anomalyFeedbackCommand } from './commands/queries';
 import { installReplayRuntime, replayCommand } from './commands/replay';
 import { workerCommand } from './commands/worker';
-import { dateArg, intArg, sourceArg, yesterday } from './options';
+import { dateArg, directionsArg, intArg, sourceArg, verdictArg, versionArg, yesterday } from './options';
 import { addDays } from '../schemas/dates';
+
+type BacktestCliOptions = Omit<BacktestOptions, 'source' | 'from' | 'to'> & {
+  source?: string;
+  from?: string;
+  to?: string;
+};
 
 function program(): Command {
   const cli = new Command('snowpatrol')
@@ -38,6 +47,7 @@ function program(): Command {
         historyDays: 180,
         scoreDays: o.scoreDays,
         notify: true,
+        waitForData: true,
         rerun: true,
         worker: true,
         json: o.json,
@@ -56,6 +66,7 @@ function program(): Command {
     .option('--history-days <n>', 'days of history loaded on a first run', intArg(14, 1460), DEFAULTS.historyDays)
     .option('--score-days <n>', 'days scored, ending at --as-of', intArg(1, 366), DEFAULTS.scoreDays)
     .option('--no-notify', 'do not send alerts')
+    .option('--no-wait-for-data', 'do not wait for Snowflake to publish the day; load what exists now')
     .option('--rerun', 'run again even if this day already completed', false)
     .option('--no-worker', 'do not run a worker in this process (use the workers on TEMPORAL_ADDRESS)')
     .option('--json', 'print the result as JSON', false)
@@ -66,6 +77,7 @@ function program(): Command {
         historyDays: number;
         scoreDays: number;
         notify: boolean;
+        waitForData: boolean;
         rerun: boolean;
         worker: boolean;
         json: boolean;
@@ -106,8 +118,27 @@ function program(): Command {
     });
 
   cli
-    .command('anomalies')
-    .description('list recorded anomalies')
+    .command('backtest')
+    .description('replay what the nightly runs would have flagged over a range, point in time (no Temporal needed)')
+    .option('--source <spec>', 'snowflake | demo | csv:PATH (default: SNOWPATROL_SOURCE)', sourceArg)
+    .option('--from <date>', 'first day judged (default: 365 days before --to)', dateArg)
+    .option('--to <date>', 'last day judged (default: yesterday, UTC)', dateArg)
+    .option('--training-days <n>', 'days each model trains on', intArg(14, 730), DEFAULTS.trainingDays)
+    .option('--retrain-every <n>', 'days between retrainings (1 = nightly, as the pipeline does)', intArg(1, 365), 7)
+    .option('--directions <which>', 'spikes | drops | both (default: SNOWPATROL_ALERT_DIRECTIONS)', directionsArg)
+    .option('--labels <csv>', 'labelled anomalies (warehouse,usage_date[,direction]) for precision/recall')
+    .option('--no-compare', "do not run SnowPatrol's method beside")
+    .option('--json', 'print the flagged days as a JSON array', false)
+    .action(async (o: BacktestCliOptions) => {
+      const config = loadConfig();
+      const to = o.to ?? yesterday();
+      await backtestCommand(config, { ...o, source: o.source ?? config.source, from: o.from ?? addDays(to, -364), to });
+    });
+
+  const anomalies = cli.command('anomalies').description('recorded anomalies and feedback on them');
+  anomalies
+    .command('list', { isDefault: true })
+    .description('list recorded anomalies (the default)')
     .option('--from <date>', 'first day (default: 30 days before --to)', dateArg)
     .option('--to <date>', 'last day (default: yesterday, UTC)', dateArg)
     .option('--json', 'print JSON', false)
@@ -115,12 +146,64 @@ function program(): Command {
       const to = o.to ?? yesterday();
       await anomaliesCommand(loadConfig(), { from: o.from ?? addDays(to, -29), to, json: o.json });
     });
+  anomalies
+    .command('feedback <id> <verdict>')
+    .description('record a verdict: confirmed | false_positive | expected_change (the last two leave training)')
+    .option('--author <name>', 'who says so (default: $USER)')
+    .option('--comment <text>', 'why')
+    .option('--json', 'print JSON', false)
+    .action(async (id: string, verdict: string, o: { author?: string; comment?: string; json: boolean }) => {
+      await anomalyFeedbackCommand(loadConfig(), {
+        id: intArg(1, 2 ** 31 - 1)(id),
+        verdict: verdictArg(verdict),
+        author: o.author ?? process.env.USER ?? 'unknown',
+        comment: o.comment,
+        json: o.json,
+      });
+    });
+
+  const models = cli.command('models').description('model versions and their champion/latest aliases');
+  models
+    .command('list', { isDefault: true })
+    .description('list model versions and their aliases (the default)')
+    .option('--warehouse <name>', 'only this warehouse (ACCOUNT.WAREHOUSE)')
+    .option('--json', 'print JSON', false)
+    .action(async (o: { warehouse?: string; json: boolean }) => modelsListCommand(loadConfig(), o));
+  models
+    .command('show <warehouse> [version]')
+    .description('everything recorded about a version (default: the champion, else latest)')
+    .option('--json', 'print JSON', false)
+    .action(async (warehouse: string, version: string | undefined, o: { json: boolean }) =>
+      modelsShowCommand(loadConfig(), { warehouse, version: version ? versionArg(version) : undefined, json: o.json }),
+    );
+  models
+    .command('promote <warehouse> <version>')
+    .description('make a version the champion that scoring uses')
+    .option('--json', 'print JSON', false)
+    .action(async (warehouse: string, version: string, o: { json: boolean }) =>
+      modelsPromoteCommand(loadConfig(), { warehouse, version: versionArg(version), json: o.json }),
+    );
+  models
+    .command('rollback <warehouse>')
+    .description('move champion back to where it pointed before its last move')
+    .option('--json', 'print JSON', false)
+    .action(async (warehouse: string, o: { json: boolean }) =>
+      modelsRollbackCommand(loadConfig(), { warehouse, ...o }),
+    );
 
   cli
-    .command('models')
-    .description('list model versions and their aliases')
+    .command('data-ready')
+    .description("release the day's pipeline run from waiting for Snowflake to publish the data (dataReady signal)")
+    .option('--as-of <date>', 'the run of this day (default: yesterday, UTC)', dateArg)
+    .option('--by <name>', 'who releases it (default: $USER)')
     .option('--json', 'print JSON', false)
-    .action(async (o: { json: boolean }) => modelsCommand(loadConfig(), o));
+    .action(async (o: { asOf?: string; by?: string; json: boolean }) =>
+      dataReadyCommand(loadConfig(), {
+        asOf: o.asOf ?? yesterday(),
+        by: o.by ?? `cli:${process.env.USER ?? 'unknown'}`,
+        json: o.json,
+      }),
+    );
 
   cli
     .command('status <workflowId>')

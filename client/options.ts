@@ -1,6 +1,8 @@
 /** Commander argument parsers that reject bad values with a message naming the flag. */
 import { InvalidArgumentError } from 'commander';
 import { isIsoDate, addDays, toIsoDay } from '../schemas/dates';
+import { FEEDBACK_VERDICTS, type FeedbackVerdict } from '../activities/store/feedback-store';
+import { DIRECTIONS, type Directions } from '../schemas/detection-config';
 import { sourceSpec } from '../schemas/inputs';
 
 export function dateArg(value: string): string {
@@ -24,6 +26,25 @@ export function sourceArg(value: string): string {
   return value;
 }
 
+export function directionsArg(value: string): Directions {
+  if (!DIRECTIONS.includes(value as Directions)) {
+    throw new InvalidArgumentError(`expected one of ${DIRECTIONS.join(', ')}, got "${value}"`);
+  }
+  return value as Directions;
+}
+
+export function verdictArg(value: string): FeedbackVerdict {
+  if (!FEEDBACK_VERDICTS.includes(value as FeedbackVerdict)) {
+    throw new InvalidArgumentError(`verdict must be one of ${FEEDBACK_VERDICTS.join(', ')}, got "${value}"`);
+  }
+  return value as FeedbackVerdict;
+}
+
+/** A model version number: `3` or `v3`. */
+export function versionArg(value: string): number {
+  return intArg(1, 1_000_000)(value.replace(/^v/i, ''));
+}
+
 /** Yesterday, UTC: the default as-of day (the last complete day). */
 export function yesterday(): string {
   return addDays(toIsoDay(Date.now()), -1);
@@ -33,3 +54,8 @@ export function yesterday(): string {
 export const progress = (line: string): void => {
   process.stderr.write(`${line}\n`);
 };
+
+/** A command's result on stdout: JSON with `--json`, else the human-readable text. */
+export function printResult(json: boolean, value: unknown, text: string | (() => string)): void {
+  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${typeof text === 'string' ? text : text()}\n`);
+}

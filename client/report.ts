@@ -38,13 +38,14 @@ export function anomaliesTable(rows: readonly AnomalyRow[]): string {
 export function modelsTable(rows: readonly ModelSummary[]): string {
   if (rows.length === 0) return 'No models yet: run the pipeline first.';
   return table(
-    ['ID', 'WAREHOUSE', 'VERSION', 'TRAINED ON', 'THRESHOLD', 'ALIASES', 'SHA256'],
+    ['ID', 'WAREHOUSE', 'VERSION', 'TRAINED ON', 'THRESHOLD', 'GATE', 'ALIASES', 'SHA256'],
     rows.map((m) => [
       String(m.id),
       m.warehouse,
       `v${m.version}`,
       `${m.trainedFrom} → ${m.trainedTo}`,
       m.threshold.toFixed(4),
+      m.promoted === null ? '-' : m.promoted ? 'passed' : 'rejected',
       m.aliases.join(',') || '-',
       m.artifactSha256.slice(0, 12),
     ]),
@@ -54,10 +55,24 @@ export function modelsTable(rows: readonly ModelSummary[]): string {
 /** One line per stage, from the pipeline's result. */
 export function pipelineSummary(r: PipelineResult): string {
   const created = r.train.models.filter((m) => m.created).length;
+  const champions = r.train.models.filter((m) => m.champion).length;
   const lines = [
+    ...(r.data
+      ? [
+          `data      ${r.data.status === 'ready' ? 'published' : r.data.status === 'released' ? `released by ${r.data.releasedBy}` : `late for ${r.data.missing.join(', ')}: went ahead at the deadline`} (${r.data.checks} check(s), waited ${r.data.waitedSeconds.toFixed(0)} s)`,
+        ]
+      : []),
+    ...(r.catchUp?.from
+      ? [
+          `catch-up  re-scored from ${r.catchUp.from}` +
+            (r.catchUp.missedDays ? `; ${r.catchUp.missedDays} day(s) no run covered` : '') +
+            (r.catchUp.partialDays.length ? `; partial days ${r.catchUp.partialDays.join(', ')}` : '') +
+            (r.catchUp.rescored.length ? ` (now complete: ${r.catchUp.rescored.join(', ')})` : ''),
+        ]
+      : []),
     `ingest    ${r.ingest.source}: ${r.ingest.days} day(s) ${r.ingest.from} → ${r.ingest.to}, ${r.ingest.rowsRead} hourly rows read, ${r.ingest.rowsUpserted} new or changed, ${r.ingest.warehouses} warehouses`,
     `features  ${r.features.warehouses} warehouses, ${r.features.rows} feature rows new or changed (${r.features.from} → ${r.features.to})`,
-    `train     ${r.train.models.length} models on ${r.train.trainedFrom} → ${r.train.trainedTo} (${created} new, ${r.train.models.length - created} reused)` +
+    `train     ${r.train.models.length} models on ${r.train.trainedFrom} → ${r.train.trainedTo} (${created} new, ${r.train.models.length - created} reused; ${champions} champion)` +
       (r.train.skipped.length
         ? `; skipped: ${r.train.skipped.map((s) => `${s.warehouse} (${s.reason})`).join(', ')}`
         : ''),
@@ -70,6 +85,7 @@ export function pipelineSummary(r: PipelineResult): string {
             (r.notify.alreadyAlerted ? ` (${r.notify.alreadyAlerted} already alerted)` : '')
         : `notify    no new alerts (${r.notify.alreadyAlerted} anomalies already alerted earlier)`,
     );
+    if (r.notify.updated) lines.push(`          ${r.notify.updated} alert(s) updated: their days were restated`);
   } else lines.push('notify    skipped (--no-notify)');
   return lines.join('\n');
 }

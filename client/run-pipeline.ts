@@ -66,11 +66,20 @@ async function followProgress(
     });
   let printed = 0;
   let current = '';
+  let checks = 0;
   const report = (progress: PipelineProgress) => {
     for (const stage of progress.completed.slice(printed)) log(`  ✓ ${stage.stage} (${stage.seconds.toFixed(1)} s)`);
     printed = Math.max(printed, progress.completed.length);
     if (progress.stage !== current && !['starting', 'done'].includes(progress.stage)) log(`  ▸ ${progress.stage}…`);
     current = progress.stage;
+    const waiting = progress.waitingForData;
+    if (waiting && waiting.checks !== checks) {
+      checks = waiting.checks;
+      log(
+        `    not yet published for ${waiting.missing.join(', ')}; next check ${waiting.nextCheckAt}, ` +
+          `deadline ${waiting.deadline} (release: snowpatrol data-ready --as-of ${progress.asOf})`,
+      );
+    }
   };
   while (!done) {
     const progress = await app.call(() => handle.query<PipelineProgress>('progress')).catch(() => undefined);

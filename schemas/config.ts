@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { parseDetectionSettings, type DetectionSettings } from './detection-config';
 import { sourceSpec } from './inputs';
 import { parseScheduleSettings, type ScheduleSettings } from './schedule-config';
 import {
@@ -90,6 +91,7 @@ export interface Config {
   snowflake: SnowflakeSettings | undefined;
   prices: PriceSettings;
   schedules: ScheduleSettings;
+  detection: DetectionSettings;
 }
 
 /** Raised when the environment is invalid; lists every problem. */
@@ -106,11 +108,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
   const snowflake = parseSnowflakeSettings(env, cwd);
   const prices = parsePriceSettings(env);
   const schedules = parseScheduleSettings(env);
+  const detection = parseDetectionSettings(env);
   const problems = [
     ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)),
     ...snowflake.problems,
     ...prices.problems,
     ...schedules.problems,
+    ...detection.problems,
   ];
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
@@ -134,6 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     snowflake: snowflake.settings,
     prices: prices.settings,
     schedules: schedules.settings,
+    detection: detection.settings,
   };
 }
 

@@ -17,6 +17,13 @@ const days = (min: number, max: number) =>
     .min(min, { error: `must be at least ${min}` })
     .max(max, { error: `must be at most ${max}` });
 
+const seconds = (min: number, max: number) =>
+  z
+    .number({ error: 'expected a whole number of seconds' })
+    .int({ error: 'expected a whole number of seconds' })
+    .min(min, { error: `must be at least ${min}` })
+    .max(max, { error: `must be at most ${max}` });
+
 /** A metering source: `snowflake`, `demo`, or `csv:<path to a WAREHOUSE_METERING_HISTORY export>`. */
 export const sourceSpec = z
   .string()
@@ -31,6 +38,10 @@ export const DEFAULTS = {
   trainingDays: 90,
   scoreDays: 1,
   windowDays: 28,
+  dataCheckEverySeconds: 900,
+  dataCheckMaxSeconds: 3600,
+  dataDeadlineHours: 30,
+  catchUpDays: 7,
   maxParallelTraining: 8,
 } as const;
 
@@ -49,6 +60,19 @@ export const pipelineInput = z.strictObject({
   scoreDays: days(1, 366).default(DEFAULTS.scoreDays),
   /** Send alerts for the anomalies found. */
   notify: z.boolean({ error: 'expected true or false' }).default(true),
+  /** Wait until the source has published the day for every account before loading it. */
+  waitForData: z.boolean({ error: 'expected true or false' }).default(true),
+  /** Seconds between the first readiness checks; the interval doubles up to `dataCheckMaxSeconds`. */
+  dataCheckEverySeconds: seconds(1, 86_400).default(DEFAULTS.dataCheckEverySeconds),
+  dataCheckMaxSeconds: seconds(1, 86_400).default(DEFAULTS.dataCheckMaxSeconds),
+  /** Hours after the day ends after which the run stops waiting and proceeds with partial data. */
+  dataDeadlineHours: z
+    .number({ error: 'expected a number of hours' })
+    .min(0, { error: 'must be at least 0' })
+    .max(168, { error: 'must be at most 168' })
+    .default(DEFAULTS.dataDeadlineHours),
+  /** How far back days that no run covered, or that ran without all data, are re-scored (0: never). */
+  catchUpDays: days(0, 30).default(DEFAULTS.catchUpDays),
 });
 
 export const ingestInput = z.strictObject({
@@ -98,6 +122,8 @@ export const notifyInput = z.strictObject({
 export const scheduledPipelineInput = pipelineInput.omit({ asOf: true });
 
 export type PipelineInput = z.input<typeof pipelineInput>;
+/** The pipeline's input with every default filled in. */
+export type PipelineSettings = z.output<typeof pipelineInput>;
 export type ScheduledPipelineInput = z.input<typeof scheduledPipelineInput>;
 export type IngestInput = z.input<typeof ingestInput>;
 export type FeaturesInput = z.input<typeof featuresInput>;

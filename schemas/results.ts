@@ -22,6 +22,8 @@ export interface TrainedModelRef {
   modelVersionId: number;
   version: number;
   created: boolean;
+  /** Whether this version is the champion that scoring uses (false when the promotion gate kept the old one). */
+  champion: boolean;
 }
 
 export interface TrainResult {
@@ -44,11 +46,17 @@ export interface ScoreResult {
 export interface NotifyResult {
   alerted: number;
   alreadyAlerted: number;
+  /** Alerts already sent whose day was restated and that were updated. */
+  updated: number;
   destination: string | null;
 }
 
 export interface PipelineResult {
   asOf: string;
+  /** How the wait for the day's data ended (absent when the run did not wait). */
+  data?: DataWait;
+  /** Days before the last `scoreDays` that this run re-scored: missed by every run, or run partial. */
+  catchUp?: { from?: string; missedDays: number; partialDays: string[]; rescored: string[] };
   ingest: IngestResult;
   features: FeaturesResult;
   train: TrainResult;
@@ -59,9 +67,32 @@ export interface PipelineResult {
 /** The pipeline's `progress` query answer. */
 export interface PipelineProgress {
   asOf: string;
-  /** The running stage, `starting` before the first and `done` after the last. */
+  /** The running stage: `starting`, `waiting-for-data`, a stage name, then `done`. */
   stage: string;
   /** Finished stages with how long each took (workflow time). */
   completed: { stage: string; seconds: number }[];
   startedAt: string;
+  /** While the run waits for Snowflake to publish the day: since when and for which accounts. */
+  waitingForData?: DataWaitProgress;
+}
+
+export interface DataWaitProgress {
+  since: string;
+  /** Accounts whose metering does not yet cover the day. */
+  missing: string[];
+  checks: number;
+  nextCheckAt: string;
+  /** When the run gives up waiting and proceeds with partial data. */
+  deadline: string;
+}
+
+/** How the wait for the day's data ended. */
+export interface DataWait {
+  /** `ready`: every account published the day; `released`: the dataReady signal; `partial`: the deadline passed. */
+  status: 'ready' | 'released' | 'partial';
+  checks: number;
+  waitedSeconds: number;
+  /** Accounts still missing when the wait ended. */
+  missing: string[];
+  releasedBy?: string;
 }

@@ -92,6 +92,8 @@ export const featuresDaily = pgTable(
     residual: doublePrecision('residual').notNull(),
     sma30: doublePrecision('sma30').notNull(),
     std30: doublePrecision('std30').notNull(),
+    /** Typical deviation on this weekday (credits); 1 on rows of feature versions that predate it. */
+    scale: doublePrecision('scale').notNull().default(1),
     featureVersion: text('feature_version').notNull(),
   },
   (t) => [primaryKey({ columns: [t.warehouse, t.usageDate] })],
@@ -115,6 +117,8 @@ export const modelVersions = pgTable(
     artifactSha256: text('artifact_sha256').notNull(),
     threshold: doublePrecision('threshold').notNull(),
     metrics: jsonb('metrics').notNull(),
+    /** The promotion gate's comparison with the champion (null when the version was not gated). */
+    promotion: jsonb('promotion'),
     workflowId: text('workflow_id'),
     runId: text('run_id'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -140,6 +144,25 @@ export const modelAliases = pgTable(
   (t) => [primaryKey({ columns: [t.warehouse, t.alias] })],
 );
 
+/** Every alias move, so `models rollback` can go back to the previous champion and the history is auditable. */
+export const modelAliasEvents = pgTable(
+  'model_alias_events',
+  {
+    id: serial('id').primaryKey(),
+    warehouse: text('warehouse').notNull(),
+    alias: text('alias').notNull(),
+    fromModelVersionId: integer('from_model_version_id').references(() => modelVersions.id),
+    toModelVersionId: integer('to_model_version_id')
+      .notNull()
+      .references(() => modelVersions.id),
+    /** `gate`, `training`, `promote`, `rollback`. */
+    reason: text('reason').notNull(),
+    actor: text('actor').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index().on(t.warehouse, t.alias, t.id)],
+);
+
 /** One row per anomalous warehouse-day, whatever the number of runs that found it. */
 export const anomalies = pgTable(
   'anomalies',
@@ -157,7 +180,7 @@ export const anomalies = pgTable(
     excessCredits: doublePrecision('excess_credits').notNull(),
     excessCost: doublePrecision('excess_cost'),
     currency: text('currency'),
-    direction: text('direction', { enum: ['high', 'low'] }).notNull(),
+    direction: text('direction', { enum: ['spike', 'drop'] }).notNull(),
     severity: text('severity', { enum: ['low', 'medium', 'high'] }).notNull(),
     status: text('status', { enum: ['open', 'acked', 'snoozed', 'false_positive', 'resolved'] })
       .notNull()
@@ -186,6 +209,8 @@ export const notifications = pgTable(
     attempts: integer('attempts').notNull().default(0),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     sentAt: timestamp('sent_at', { withTimezone: true }),
+    /** What the alert said (actual, expected, excess, severity, status); a restated day is compared with it. */
+    alerted: jsonb('alerted'),
   },
   (t) => [index().on(t.anomalyId)],
 );
@@ -202,4 +227,17 @@ export const feedback = pgTable('feedback', {
   createdAt: timestamp('created_at', { withTimezone: true })
     .notNull()
     .default(sql`now()`),
+});
+
+/**
+ * One row per as-of day the pipeline has run for: `running`, then `complete`, or `partial` when it went ahead
+ * without some accounts' data (the deadline passed). Later runs re-score partial days and days no run covered.
+ */
+export const pipelineDays = pgTable('pipeline_days', {
+  asOf: date('as_of', { mode: 'string' }).primaryKey(),
+  status: text('status', { enum: ['running', 'complete', 'partial'] }).notNull(),
+  /** Accounts whose data was missing when a partial run went ahead. */
+  missing: jsonb('missing').notNull().default([]),
+  workflowId: text('workflow_id'),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });

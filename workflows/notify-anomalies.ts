@@ -22,5 +22,10 @@ export async function notifyAnomalies(raw?: NotifyInput): Promise<NotifyResult> 
       runId: run.runId,
     },
   ]);
-  return { alerted: sent.alerted, alreadyAlerted: sent.alreadyAlerted, destination: sent.destination };
+  return {
+    alerted: sent.alerted,
+    alreadyAlerted: sent.alreadyAlerted,
+    updated: sent.updated,
+    destination: sent.destination,
+  };
 }

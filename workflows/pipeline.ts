@@ -3,11 +3,12 @@
  * days before, score the day(s), and tell the owners. Each stage is a child workflow with a business id, so
  * it can also be started on its own.
  */
-import { executeChild, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { executeChild, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { SEARCH_ATTRIBUTES, WORKFLOW_TYPES, workflowIdFor, type Stage } from '../schemas/constants';
-import { addDays, minDay } from '../schemas/dates';
+import { addDays, daysBetween, minDay } from '../schemas/dates';
 import { pipelineInput, type PipelineInput } from '../schemas/inputs';
 import type { PipelineProgress, PipelineResult } from '../schemas/results';
+import { delivery, quick } from './activity-profiles';
 import { resolveAsOf, tagRun } from './as-of';
 import { progressQuery } from './definitions';
 import { ingestMetering } from './ingest-metering';
@@ -16,6 +17,7 @@ import { prepareFeatures } from './prepare-features';
 import { scoreAnomalies } from './score-anomalies';
 import { trainModels } from './train-models';
 import { parseInput } from './validate';
+import { waitUntilPublished } from './wait-for-data';
 
 export async function snowpatrolPipeline(raw?: PipelineInput): Promise<PipelineResult> {
   const input = parseInput(pipelineInput, raw, WORKFLOW_TYPES.pipeline);
@@ -28,9 +30,7 @@ export async function snowpatrolPipeline(raw?: PipelineInput): Promise<PipelineR
   };
   setHandler(progressQuery, () => progress);
 
-  const scoreFrom = addDays(asOf, 1 - input.scoreDays);
-  const trainedTo = addDays(scoreFrom, -1);
-  const trainedFrom = addDays(trainedTo, 1 - input.trainingDays);
+  const { workflowId, runId } = workflowInfo();
 
   async function stage<A, R>(name: Stage, workflow: (args: A) => Promise<R>, args: A, summary: string): Promise<R> {
     progress.stage = name;
@@ -51,10 +51,33 @@ export async function snowpatrolPipeline(raw?: PipelineInput): Promise<PipelineR
     return result;
   }
 
+  // Runs recorded before the readiness wait and the catch-up existed replay without them.
+  const gated = patched('wait-for-data');
+  const data = gated && input.waitForData ? await waitUntilPublished(asOf, input, progress) : undefined;
+  if (data?.status === 'partial' && input.notify) {
+    await delivery.sendLateDataNotice.executeWithOptions({ summary: `Late data notice for ${asOf}` }, [
+      { asOf, missing: data.missing, workflowId, runId },
+    ]);
+  }
+  const catchUp = gated
+    ? await quick.beginPipelineDay.executeWithOptions({ summary: `Record ${asOf}; plan the catch-up` }, [
+        { asOf, workflowId, catchUpDays: input.catchUpDays },
+      ])
+    : undefined;
+
+  // Days scored: the last `scoreDays`, and further back to any day a run missed or ran without all data.
+  const scoreFrom = minDay(addDays(asOf, 1 - input.scoreDays), catchUp?.from ?? asOf);
+  const trainedTo = addDays(scoreFrom, -1);
+  const trainedFrom = addDays(trainedTo, 1 - input.trainingDays);
+  // Re-load the caught-up days too: late rows of a partial day arrive after it ran.
+  const reloadDays = catchUp?.from
+    ? Math.min(30, Math.max(input.reloadDays, daysBetween(catchUp.from, asOf) + 1))
+    : input.reloadDays;
+
   const ingest = await stage(
     'ingest',
     ingestMetering,
-    { asOf, source: input.source, historyDays: input.historyDays, reloadDays: input.reloadDays },
+    { asOf, source: input.source, historyDays: input.historyDays, reloadDays },
     `Load metering up to ${asOf}`,
   );
   const featuresFrom = ingest.days > 0 ? minDay(ingest.from, trainedFrom) : trainedFrom;
@@ -85,11 +108,33 @@ export async function snowpatrolPipeline(raw?: PipelineInput): Promise<PipelineR
       )
     : null;
 
+  const finished = gated
+    ? await quick.finishPipelineDay.executeWithOptions({ summary: `Record how ${asOf} ended` }, [
+        {
+          asOf,
+          // Released by hand with accounts still missing counts as partial too: a later run re-scores it.
+          status: data && data.missing.length > 0 ? 'partial' : 'complete',
+          missing: data?.missing ?? [],
+          scoredFrom: scoreFrom,
+          dataComplete: data?.status === 'ready',
+        },
+      ])
+    : undefined;
+
   progress.stage = 'done';
   upsertSearchAttributes([
     { key: SEARCH_ATTRIBUTES.stage, value: 'done' },
     { key: SEARCH_ATTRIBUTES.anomalyCount, value: score.anomalies },
     { key: SEARCH_ATTRIBUTES.warehouses, value: score.anomalousWarehouses },
   ]);
-  return { asOf, ingest, features, train, score, notify };
+  return {
+    asOf,
+    ...(data ? { data } : {}),
+    ...(catchUp ? { catchUp: { ...catchUp, rescored: finished?.rescored ?? [] } } : {}),
+    ingest,
+    features,
+    train,
+    score,
+    notify,
+  };
 }

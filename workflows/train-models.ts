@@ -39,7 +39,15 @@ export async function trainModels(raw?: TrainInput): Promise<TrainResult> {
     trainedTo,
     models: results.flatMap((r) =>
       r.status === 'trained'
-        ? [{ warehouse: r.warehouse, modelVersionId: r.modelVersionId, version: r.version, created: r.created }]
+        ? [
+            {
+              warehouse: r.warehouse,
+              modelVersionId: r.modelVersionId,
+              version: r.version,
+              created: r.created,
+              champion: r.champion,
+            },
+          ]
         : [],
     ),
     skipped: results.flatMap((r) => (r.status === 'skipped' ? [{ warehouse: r.warehouse, reason: r.reason }] : [])),

@@ -1,7 +1,7 @@
 /**
  * Additive seasonal decomposition with the same arithmetic as statsmodels'
  * `seasonal_decompose(x, model="additive", period=p, two_sided=True, extrapolate_trend="freq")`:
- * centred moving-average trend, trend ends extrapolated linearly from the nearest `p - 1` trend points,
+ * centred moving-average trend, trend ends extrapolated linearly from the nearest `p` trend points,
  * seasonal = mean detrended value per position in the cycle (centred on zero), residual = the rest.
  */
 
@@ -19,7 +19,7 @@ export function seasonalDecompose(x: readonly number[], period: number): Decompo
   }
   if (x.some((v) => !Number.isFinite(v))) throw new RangeError('series contains a missing or infinite value');
   const trend = centredMovingAverage(x, period);
-  extrapolateTrend(trend, period - 1);
+  extrapolateTrend(trend, period); // statsmodels: extrapolate_trend="freq" is period - 1, fitted over that + 1 points
   const detrended = x.map((v, i) => v - trend[i]);
   const averages: number[] = [];
   for (let i = 0; i < period; i++) {

@@ -7,6 +7,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { sha256 } from '../ml/isolation-forest';
 
+function outboxFile(dir: string, label: string, keys: string[]): string {
+  return path.join(dir, `${label}-${sha256([...keys].sort().join('\n')).slice(0, 12)}.json`);
+}
+
+/** The file already written for these keys, if any. */
+export async function findOutboxMessage(dir: string, label: string, keys: string[]): Promise<string | undefined> {
+  const file = outboxFile(dir, label, keys);
+  return fs.promises.access(file).then(
+    () => file,
+    () => undefined,
+  );
+}
+
 /** Write `message` for these keys; returns the file path. */
 export async function writeOutboxMessage(
   dir: string,
@@ -15,7 +28,7 @@ export async function writeOutboxMessage(
   message: unknown,
 ): Promise<string> {
   await fs.promises.mkdir(dir, { recursive: true });
-  const file = path.join(dir, `${label}-${sha256([...keys].sort().join('\n')).slice(0, 12)}.json`);
+  const file = outboxFile(dir, label, keys);
   const tmp = `${file}.${process.pid}.tmp`;
   await fs.promises.writeFile(tmp, `${JSON.stringify(message, null, 2)}\n`);
   await fs.promises.rename(tmp, file);

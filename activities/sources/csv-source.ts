@@ -5,10 +5,10 @@
  */
 import fs from 'node:fs';
 import { parse } from 'csv-parse';
-import { toIsoDay } from '../../schemas/dates';
+import { addDays, dayToMs, toIsoDay } from '../../schemas/dates';
 import { InvalidRowError, SourceError } from '../errors';
 import { missingColumns, parseMeteringRecord } from './csv-row';
-import type { HourlyMeteringRow, MeteringSource } from './metering-source';
+import type { AccountReadiness, HourlyMeteringRow, MeteringSource } from './metering-source';
 
 /** Account name used when the export has no ACCOUNT_NAME column (an ACCOUNT_USAGE export). */
 export const CSV_DEFAULT_ACCOUNT = 'DEFAULT';
@@ -34,6 +34,20 @@ export function createCsvSource(filePath: string): MeteringSource {
         }
       }
       if (batch.length > 0) yield batch;
+    },
+    /** One streamed pass: the latest END_TIME per account among rows starting in [day − 7, day + 2). */
+    async readiness(day: string): Promise<AccountReadiness[]> {
+      await assertReadable(filePath, spec);
+      const from = dayToMs(addDays(day, -7));
+      const to = dayToMs(addDays(day, 2));
+      const latest = new Map<string, number>();
+      for await (const row of records(filePath, spec)) {
+        const start = row.startTime.getTime();
+        if (start < from || start >= to || row.warehouseId <= 0) continue;
+        const end = row.endTime.getTime();
+        if (end > (latest.get(row.account) ?? -Infinity)) latest.set(row.account, end);
+      }
+      return [...latest].map(([account, end]) => ({ account, latestEnd: new Date(end) }));
     },
   };
 }

@@ -1,9 +1,19 @@
 /** The built-in demo organisation as a metering source. */
-import { eachDay } from '../../schemas/dates';
+import { addDays, dayToMs, eachDay, minDay } from '../../schemas/dates';
 import { DEMO_PRICES, DEMO_WAREHOUSES, demoHourlyRows } from './demo-org';
-import type { CreditPrice, HourlyMeteringRow, MeteringSource } from './metering-source';
+import type { AccountReadiness, CreditPrice, HourlyMeteringRow, MeteringSource } from './metering-source';
 
-export function createDemoSource(seed: number): MeteringSource {
+export interface DemoSourceOptions {
+  /**
+   * The last day the demo organisation has published completely (for tests of readiness): later days report
+   * metering only up to the end of this day. Unset, every day is published the moment it is asked about.
+   */
+  publishedThrough?: string;
+}
+
+const DEMO_ACCOUNTS = [...new Set(DEMO_WAREHOUSES.map((wh) => wh.account))];
+
+export function createDemoSource(seed: number, options: DemoSourceOptions = {}): MeteringSource {
   return {
     spec: 'demo',
     chunkDays: 1,
@@ -31,6 +41,12 @@ export function createDemoSource(seed: number): MeteringSource {
           pricePerCredit,
         })),
       );
+    },
+    /** Every demo account is published through the end of `day` (or of `publishedThrough`, if earlier). */
+    async readiness(day: string): Promise<AccountReadiness[]> {
+      const through = options.publishedThrough ? minDay(day, options.publishedThrough) : day;
+      const latestEnd = dayToMs(addDays(through, 1));
+      return DEMO_ACCOUNTS.map((account) => ({ account, latestEnd: new Date(latestEnd) }));
     },
   };
 }

@@ -20,6 +20,16 @@ export interface CreditPrice {
   pricePerCredit: number;
 }
 
+/**
+ * How far one account's metering is published: the latest END_TIME of any row the source holds for it, among
+ * rows starting in the few days around the day asked about (see `MeteringSource.readiness`).
+ */
+export interface AccountReadiness {
+  account: string;
+  /** Latest END_TIME, or null when the source knows the account but holds no such row. */
+  latestEnd: Date | null;
+}
+
 export interface MeteringSource {
   /** The spec the source was opened from (`demo`, `csv:/path`). */
   readonly spec: string;
@@ -33,6 +43,13 @@ export interface MeteringSource {
   read(from: string, to: string, batchSize: number): AsyncIterable<HourlyMeteringRow[]>;
   /** Prices per account and day from the source's billing data; `undefined` when it has none or may not read it. */
   readCreditPrices?(from: string, to: string): Promise<CreditPrice[] | undefined>;
+  /**
+   * A cheap check (one small query) of how far each account the source knows has been published around `day`
+   * (UTC): for every recently active account, the latest END_TIME among rows of real warehouses (id > 0) whose
+   * START_TIME is in [day − 7 days, day + 2 days), i.e. up to the end of day + 1. The day is complete for an
+   * account once that reaches the start of day + 1 (see `judgeReadiness`). Absent when the source cannot tell.
+   */
+  readiness?(day: string): Promise<AccountReadiness[]>;
   /** Release connections. */
   close?(): Promise<void>;
 }

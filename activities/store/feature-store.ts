@@ -28,12 +28,14 @@ export async function upsertFeatures(
           residual: sql`excluded.residual`,
           sma30: sql`excluded.sma30`,
           std30: sql`excluded.std30`,
+          scale: sql`excluded.scale`,
           featureVersion: sql`excluded.feature_version`,
         },
         setWhere: sql`(${featuresDaily.credits}, ${featuresDaily.trend}, ${featuresDaily.seasonal},
-          ${featuresDaily.residual}, ${featuresDaily.sma30}, ${featuresDaily.std30}, ${featuresDaily.featureVersion})
+          ${featuresDaily.residual}, ${featuresDaily.sma30}, ${featuresDaily.std30}, ${featuresDaily.scale},
+          ${featuresDaily.featureVersion})
           is distinct from (excluded.credits, excluded.trend, excluded.seasonal, excluded.residual,
-          excluded.sma30, excluded.std30, excluded.feature_version)`,
+          excluded.sma30, excluded.std30, excluded.scale, excluded.feature_version)`,
       })
       .returning({ day: featuresDaily.usageDate });
     written += result.length;
@@ -58,6 +60,7 @@ export async function readFeatures(
       residual: featuresDaily.residual,
       sma30: featuresDaily.sma30,
       std30: featuresDaily.std30,
+      scale: featuresDaily.scale,
     })
     .from(featuresDaily)
     .where(

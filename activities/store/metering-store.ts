@@ -144,3 +144,13 @@ export async function daysWithMetering(db: Db, source: string, from: string, to:
     );
   return new Set(rows.map((r) => r.day));
 }
+
+/** Accounts with daily metering on any day from … to (both included), sorted. */
+export async function activeAccounts(db: Db, from: string, to: string): Promise<string[]> {
+  const rows = await db
+    .selectDistinct({ account: meteringDaily.account })
+    .from(meteringDaily)
+    .where(and(gte(meteringDaily.usageDate, from), lte(meteringDaily.usageDate, to)))
+    .orderBy(asc(meteringDaily.account));
+  return rows.map((r) => r.account);
+}

@@ -2,7 +2,7 @@
  * `notifications`: the exactly-once ledger of alerts. An alert is claimed (pending) before it is delivered and
  * marked sent after; a claim whose delivery did not finish is picked up again by the next attempt.
  */
-import { and, eq, gte, inArray, lte, ne, notExists, sql } from 'drizzle-orm';
+import { and, eq, gte, lte, ne, notExists, sql } from 'drizzle-orm';
 import { anomalies, notifications } from '../../schemas/tables';
 import type { Db } from './database';
 import type { AnomalyRow } from './anomaly-store';
@@ -49,13 +49,76 @@ export async function claimAlerts(db: Db, items: AnomalyRow[], channel: string):
   return items.filter((a) => ids.has(a.id));
 }
 
-/** Mark claimed alerts delivered, with where they went (outbox file, or later a Slack message ts). */
-export async function markAlertsSent(db: Db, anomalyIds: number[], messageRef: string): Promise<void> {
-  if (anomalyIds.length === 0) return;
-  await db
-    .update(notifications)
-    .set({ status: 'sent', messageRef, sentAt: sql`now()` })
-    .where(inArray(notifications.anomalyId, anomalyIds));
+/** What an alert tells about an anomaly, rounded as shown: a restatement that changes it updates the alert. */
+export interface AlertedEvidence {
+  actual: number;
+  expected: number;
+  excessCredits: number;
+  severity: string;
+  /** `resolved` once re-scoring found the day ordinary after all; otherwise `open`. */
+  state: 'open' | 'resolved';
+}
+
+const tenth = (x: number) => Math.round(x * 10) / 10;
+
+export function alertedEvidence(a: AnomalyRow): AlertedEvidence {
+  return {
+    actual: tenth(a.actual),
+    expected: tenth(a.expected),
+    excessCredits: tenth(a.excessCredits),
+    severity: a.severity,
+    state: a.status === 'resolved' ? 'resolved' : 'open',
+  };
+}
+
+// Field by field: jsonb does not keep key order.
+const sameEvidence = (a: AlertedEvidence, b: AlertedEvidence) =>
+  a.actual === b.actual &&
+  a.expected === b.expected &&
+  a.excessCredits === b.excessCredits &&
+  a.severity === b.severity &&
+  a.state === b.state;
+
+/** Mark claimed alerts delivered, with where they went (outbox file, or later a Slack message ts) and what they said. */
+export async function markAlertsSent(db: Db, items: AnomalyRow[], messageRef: string): Promise<void> {
+  for (const a of items) {
+    await db
+      .update(notifications)
+      .set({ status: 'sent', messageRef, sentAt: sql`now()`, alerted: alertedEvidence(a) })
+      .where(eq(notifications.anomalyId, a.id));
+  }
+}
+
+/**
+ * Anomalies dated from … to whose alert was sent but no longer says what the anomaly says now: Snowflake
+ * restated the day (late or corrected metering) and re-scoring changed the numbers, or found the day ordinary.
+ */
+export async function restatedAlerts(
+  db: Db,
+  from: string,
+  to: string,
+): Promise<{ anomaly: AnomalyRow; before: AlertedEvidence; messageRef: string | null }[]> {
+  const rows = await db
+    .select({ anomaly: anomalies, alerted: notifications.alerted, messageRef: notifications.messageRef })
+    .from(notifications)
+    .innerJoin(anomalies, eq(anomalies.id, notifications.anomalyId))
+    .where(and(eq(notifications.status, 'sent'), gte(anomalies.usageDate, from), lte(anomalies.usageDate, to)))
+    .orderBy(anomalies.usageDate, anomalies.warehouse);
+  return rows.flatMap((r) => {
+    const before = r.alerted as AlertedEvidence | null;
+    if (!before || sameEvidence(before, alertedEvidence(r.anomaly))) return [];
+    return [{ anomaly: r.anomaly, before, messageRef: r.messageRef }];
+  });
+}
+
+/** Record that the alerts of these anomalies now say what the anomalies say. */
+export async function markAlertsUpdated(db: Db, items: AnomalyRow[]): Promise<void> {
+  for (const a of items) {
+    await db
+      .update(notifications)
+      .set({ alerted: alertedEvidence(a) })
+      .where(eq(notifications.anomalyId, a.id));
+  }
 }
 
 /** How many alerts have been sent, ever. */

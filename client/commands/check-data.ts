@@ -8,7 +8,7 @@ import { missingRanges, type DayRange } from '../../activities/ingest-plan';
 import { daysWithMetering, ingestedDaysBetween } from '../../activities/store/metering-store';
 import type { Config } from '../../schemas/config';
 import { daysBetween, eachDay } from '../../schemas/dates';
-import { openConfiguredDatabase } from '../app';
+import { withDatabase } from '../app';
 
 export interface CheckDataOptions {
   source: string;
@@ -24,10 +24,9 @@ const describe = (r: DayRange) => `  ${r.from} → ${r.to} (${r.days} day${r.day
 
 export async function checkDataCommand(config: Config, opts: CheckDataOptions): Promise<void> {
   if (opts.from > opts.to) throw new Error(`--from ${opts.from} is after --to ${opts.to}`);
-  const database = await openConfiguredDatabase(config);
-  try {
-    const loaded = await ingestedDaysBetween(database.db, opts.source, opts.from, opts.to);
-    const metered = await daysWithMetering(database.db, opts.source, opts.from, opts.to);
+  await withDatabase(config, async (db) => {
+    const loaded = await ingestedDaysBetween(db, opts.source, opts.from, opts.to);
+    const metered = await daysWithMetering(db, opts.source, opts.from, opts.to);
     const missing = missingRanges(loaded, opts.from, opts.to);
     const notLoaded = eachDay(opts.from, opts.to).filter((day) => !loaded.has(day));
     const empty = missingRanges(new Set([...metered, ...notLoaded]), opts.from, opts.to);
@@ -57,7 +56,5 @@ export async function checkDataCommand(config: Config, opts: CheckDataOptions): 
       process.stdout.write(`${lines.join('\n')}\n`);
     }
     if (backfill.length > 0) process.exitCode = EXIT_DATA_MISSING;
-  } finally {
-    await database.close();
-  }
+  });
 }

@@ -13,6 +13,7 @@ export interface PipelineCommandOptions {
   historyDays?: number;
   scoreDays?: number;
   notify: boolean;
+  waitForData: boolean;
   rerun: boolean;
   worker: boolean;
   json: boolean;
@@ -29,6 +30,7 @@ export async function pipelineCommand(config: Config, opts: PipelineCommandOptio
         historyDays: opts.historyDays,
         scoreDays: opts.scoreDays,
         notify: opts.notify,
+        waitForData: opts.waitForData,
       },
       { rerun: opts.rerun, log: progress },
     );

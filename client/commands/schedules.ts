@@ -2,29 +2,18 @@
  * `snowpatrol schedules apply | list | describe | pause | unpause | trigger | backfill | delete`. Schedules live in
  * a Temporal server that outlives this command: TEMPORAL_ADDRESS, or a dev server already running.
  */
-import { Client, Connection, ScheduleOverlapPolicy } from '@temporalio/client';
+import { ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Config } from '../../schemas/config';
 import { addDays } from '../../schemas/dates';
-import { existingTemporalAddress } from '../temporal-target';
+import { withExistingClient } from '../app';
+import { printResult } from '../options';
 import { applySchedules, SCHEDULE_IDS } from '../schedules';
 import { table } from '../report';
 
-async function withClient<T>(config: Config, fn: (client: Client) => Promise<T>): Promise<T> {
-  const connection = await Connection.connect({ address: await existingTemporalAddress(config) });
-  try {
-    return await fn(new Client({ connection, namespace: config.temporal.namespace }));
-  } finally {
-    await connection.close();
-  }
-}
-
-const print = (json: boolean, value: unknown, text: string) =>
-  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
-
 export async function applyCommand(config: Config, opts: { json: boolean }): Promise<void> {
-  await withClient(config, async (client) => {
+  await withExistingClient(config, async (client) => {
     const results = await applySchedules(client, config.schedules);
-    print(
+    printResult(
       opts.json,
       results,
       results.map((r) => `${r.outcome.padEnd(9)} ${r.scheduleId}`).join('\n') || 'no schedules declared',
@@ -33,7 +22,7 @@ export async function applyCommand(config: Config, opts: { json: boolean }): Pro
 }
 
 export async function listCommand(config: Config, opts: { json: boolean }): Promise<void> {
-  await withClient(config, async (client) => {
+  await withExistingClient(config, async (client) => {
     const rows = [];
     for await (const s of client.schedule.list()) {
       rows.push({
@@ -44,7 +33,7 @@ export async function listCommand(config: Config, opts: { json: boolean }): Prom
         recentActions: s.info.recentActions.length,
       });
     }
-    print(
+    printResult(
       opts.json,
       rows,
       rows.length === 0
@@ -63,7 +52,7 @@ export async function listCommand(config: Config, opts: { json: boolean }): Prom
 }
 
 export async function describeCommand(config: Config, scheduleId: string, opts: { json: boolean }): Promise<void> {
-  await withClient(config, async (client) => {
+  await withExistingClient(config, async (client) => {
     const d = await client.schedule.getHandle(scheduleId).describe();
     const summary = {
       scheduleId: d.scheduleId,
@@ -80,7 +69,7 @@ export async function describeCommand(config: Config, scheduleId: string, opts: 
         workflowId: a.action.workflow.workflowId,
       })),
     };
-    print(
+    printResult(
       opts.json,
       summary,
       [
@@ -103,7 +92,7 @@ export async function operateCommand(
   opts: { note?: string; json?: boolean } = {},
 ): Promise<void> {
   const note = opts.note;
-  await withClient(config, async (client) => {
+  await withExistingClient(config, async (client) => {
     const handle = client.schedule.getHandle(scheduleId);
     if (op === 'pause') await handle.pause(note ?? 'paused with snowpatrol schedules pause');
     if (op === 'unpause') await handle.unpause(note ?? 'unpaused with snowpatrol schedules unpause');
@@ -115,7 +104,7 @@ export async function operateCommand(
       trigger: 'triggered',
       delete: 'deleted',
     };
-    print(Boolean(opts.json), { scheduleId, operation: op, done: true }, `${done[op]} ${scheduleId}`);
+    printResult(Boolean(opts.json), { scheduleId, operation: op, done: true }, `${done[op]} ${scheduleId}`);
   });
 }
 
@@ -128,14 +117,14 @@ export async function backfillCommand(
   opts: { schedule?: string; from: string; to: string; json?: boolean },
 ): Promise<void> {
   if (opts.from > opts.to) throw new Error(`--from ${opts.from} is after --to ${opts.to}`);
-  await withClient(config, async (client) => {
+  await withExistingClient(config, async (client) => {
     const scheduleId = opts.schedule ?? SCHEDULE_IDS.pipeline;
     await client.schedule.getHandle(scheduleId).backfill({
       start: new Date(`${addDays(opts.from, 1)}T00:00:00Z`),
       end: new Date(`${addDays(opts.to, 1)}T23:59:59Z`),
       overlap: ScheduleOverlapPolicy.BUFFER_ALL,
     });
-    print(
+    printResult(
       Boolean(opts.json),
       { scheduleId, asOfFrom: opts.from, asOfTo: opts.to, requested: true },
       `backfill of ${scheduleId} requested for as-of days ${opts.from} → ${opts.to}`,

@@ -1,10 +1,9 @@
 /** `snowpatrol status <workflowId>`: where a pipeline run is, with progress bars, from its `progress` queries. */
-import { Client, Connection } from '@temporalio/client';
 import type { Config } from '../../schemas/config';
 import { workflowIdFor } from '../../schemas/constants';
 import { runUrl } from '../../schemas/links';
 import type { PipelineProgress } from '../../schemas/results';
-import { existingTemporalAddress } from '../temporal-target';
+import { withExistingClient } from '../app';
 
 const STAGES = ['ingest', 'features', 'train', 'score', 'notify'];
 
@@ -15,9 +14,7 @@ export function bar(done: number, total: number, width = 20): string {
 }
 
 export async function statusCommand(config: Config, workflowId: string, opts: { json: boolean }): Promise<void> {
-  const connection = await Connection.connect({ address: await existingTemporalAddress(config) });
-  try {
-    const client = new Client({ connection, namespace: config.temporal.namespace });
+  await withExistingClient(config, async (client) => {
     const handle = client.workflow.getHandle(workflowId);
     const description = await handle.describe();
     const progress = await handle.query<PipelineProgress>('progress').catch(() => undefined);
@@ -38,16 +35,22 @@ export async function statusCommand(config: Config, workflowId: string, opts: { 
     const lines = [`${workflowId}: ${description.status.name}${progress ? ` (as of ${progress.asOf})` : ''}`];
     if (progress) {
       lines.push(
-        `  stages     ${bar(progress.completed.length, STAGES.length)}  ${progress.stage === 'done' ? 'done' : `now: ${progress.stage}`}`,
+        `  stages     ${bar(progress.completed.filter((s) => STAGES.includes(s.stage)).length, STAGES.length)}  ${progress.stage === 'done' ? 'done' : `now: ${progress.stage}`}`,
       );
       for (const s of progress.completed) lines.push(`    ✓ ${s.stage.padEnd(9)} ${s.seconds.toFixed(1)} s`);
+      const waiting = progress.waitingForData;
+      if (waiting) {
+        lines.push(
+          `  waiting for Snowflake to publish ${progress.asOf} since ${waiting.since}: ${waiting.missing.join(', ')}`,
+          `    ${waiting.checks} check(s), next at ${waiting.nextCheckAt}; proceeds with partial data at ${waiting.deadline}`,
+          `    release it now: snowpatrol data-ready --as-of ${progress.asOf}`,
+        );
+      }
       if (training) lines.push(`  warehouses ${bar(training.done, training.total)}  trained`);
     } else {
       lines.push('  progress unavailable: no worker is polling task queue "snowpatrol" to answer the query');
     }
     lines.push(`  ${url}`);
     process.stdout.write(`${lines.join('\n')}\n`);
-  } finally {
-    await connection.close();
-  }
+  });
 }

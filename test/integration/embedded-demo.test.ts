@@ -53,7 +53,7 @@ test('a second demo run loads nothing new and sends no alert twice', async () =>
 
   expect(run.code).toBe(0);
   expect(run.stdout).toContain('0 new or changed');
-  expect(run.stdout).toMatch(/train\s+6 models .* \(0 new, 6 reused\)/);
+  expect(run.stdout).toMatch(/train\s+6 models .* \(0 new, 6 reused; 6 champion\)/);
   expect(run.stdout).toMatch(/notify\s+no new alerts \(\d+ anomalies already alerted earlier\)/);
   expect(fs.readdirSync(path.join(home, 'outbox'))).toHaveLength(1);
 

@@ -9,13 +9,17 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DEMO_PRICES, demoAnomalyLabels } from '../../activities/sources/demo-org';
+import { createDemoSource } from '../../activities/sources/demo-source';
+import { runBacktest } from '../../client/backtest/run';
+import { DETECTION_DEFAULTS } from '../../schemas/detection-config';
+import { DEFAULTS } from '../../schemas/inputs';
 import type { Database } from '../../activities/store/database';
 import { listAnomalies } from '../../activities/store/anomaly-store';
 import { TASK_QUEUE, WORKFLOW_TYPES, workflowIdFor } from '../../schemas/constants';
 import { addDays } from '../../schemas/dates';
 import type { PipelineResult } from '../../schemas/results';
 import { eq } from 'drizzle-orm';
-import { modelAliases, modelVersions, notifications } from '../../schemas/tables';
+import { modelAliases, modelVersions, notifications, pipelineDays } from '../../schemas/tables';
 import { tableCounts } from '../helpers/state';
 import { startTemporal } from '../helpers/temporal';
 import { startTestWorker, type TestWorker } from '../helpers/worker';
@@ -73,7 +77,7 @@ test('finds the injected anomalies, point in time, and alerts each one once', as
     const model = models.find((m) => m.id === anomaly.modelVersionId);
     expect(model).toBeDefined();
     expect(model!.trainedTo < anomaly.usageDate).toBe(true);
-    expect(anomaly.direction).toBe(anomaly.actual > anomaly.expected ? 'high' : 'low');
+    expect(anomaly.direction).toBe(anomaly.actual > anomaly.expected ? 'spike' : 'drop');
     // Money at the demo organisation's contract price of the warehouse's account.
     const price = DEMO_PRICES[anomaly.warehouse.split('.')[0]];
     expect(anomaly.currency).toBe('USD');
@@ -142,4 +146,41 @@ test.each([
   expect((cause as ApplicationFailure).nonRetryable).toBe(true);
   expect((cause as ApplicationFailure).message).toContain(named);
   expect(await tableCounts(database.db)).toEqual(before);
+});
+
+test('flags exactly the days the backtest says the nightly run would flag', async () => {
+  // The first test's run trained once on the 90 days before SCORE_FROM and scored 28 days with that model:
+  // a backtest that retrains every 28 days replays the same thing straight from the source.
+  const backtest = await runBacktest({
+    source: createDemoSource(SEED),
+    from: SCORE_FROM,
+    to: AS_OF,
+    trainingDays: DEFAULTS.trainingDays,
+    retrainEveryDays: SCORE_DAYS,
+    detection: DETECTION_DEFAULTS,
+    compare: false,
+  });
+  const byKey = <T extends { warehouse: string; usageDate: string }>(rows: T[]) =>
+    new Map(rows.map((r) => [`${r.warehouse} ${r.usageDate}`, r]));
+  const flagged = byKey(backtest.flags);
+  const recorded = byKey(await listAnomalies(database.db, SCORE_FROM, AS_OF));
+  expect(flagged.size).toBeGreaterThan(0);
+  expect([...flagged.keys()].sort()).toEqual([...recorded.keys()].sort());
+  // Same scores, up to summing credits in Postgres numeric rather than in floating point.
+  for (const [key, flag] of flagged) expect(flag.score).toBeCloseTo(recorded.get(key)!.score, 9);
+});
+
+test('a run after days no run covered scores those days too, and records every day it ran', async () => {
+  const later = addDays(AS_OF, 3); // 2026-04-01 and 04-02 never ran
+  const result = await runPipeline({ ...pipelineInput, asOf: later, scoreDays: 1 }, workflowIdFor('pipeline', later));
+
+  expect(result.data).toMatchObject({ status: 'ready', checks: 1, missing: [] });
+  expect(result.catchUp).toMatchObject({ from: addDays(AS_OF, 1), missedDays: 2, partialDays: [] });
+  expect(result.score).toMatchObject({ from: addDays(AS_OF, 1), to: later, scored: 6 * 3 });
+  const days = await database.db.select().from(pipelineDays).orderBy(pipelineDays.asOf);
+  expect(days.map((d) => [d.asOf, d.status])).toEqual([
+    ['2026-02-28', 'complete'],
+    [AS_OF, 'complete'],
+    [later, 'complete'],
+  ]);
 });

@@ -162,6 +162,7 @@ test('the real temporal CLI starts runs ad hoc, rejects bad input naming the fie
   const report = JSON.parse(status.stdout);
   expect(report).toMatchObject({ status: 'COMPLETED', progress: { asOf: '2026-03-31', stage: 'done' } });
   expect(report.progress.completed.map((c: { stage: string }) => c.stage)).toEqual([
+    'data', // the wait for Snowflake to publish the day: the demo publishes at once
     'ingest',
     'features',
     'train',

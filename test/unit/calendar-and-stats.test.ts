@@ -1,6 +1,6 @@
 import { fillCalendar } from '../../activities/ml/calendar';
 import { movingStats } from '../../activities/ml/moving-stats';
-import { clipPastOutliers } from '../../activities/ml/robust-window';
+import { clipOutliers } from '../../activities/ml/robust-window';
 import { linearSeasonal, normalDraws, point, WEEKLY_PROFILE } from '../fixtures/series';
 
 describe('fillCalendar', () => {
@@ -27,6 +27,20 @@ describe('fillCalendar', () => {
       point('2026-11-20', 0),
     ]);
     expect(fillCalendar([point('2026-11-21', 100)], '2026-11-20')).toEqual([]);
+  });
+
+  it('stops a decommissioned warehouse at its last metered day', () => {
+    // Last metered on 11-01; by 11-20 it has been silent 19 days.
+    const points = [point('2026-10-30', 4), point('2026-10-31', 4), point('2026-11-01', 4)];
+    expect(fillCalendar(points, '2026-11-20', { decommissionedAfterDays: 14 }).at(-1)).toEqual(point('2026-11-01', 4));
+    // Silent for less than the limit: still running, the quiet days are zeros to judge.
+    const quiet = fillCalendar(points, '2026-11-10', { decommissionedAfterDays: 14 });
+    expect(quiet.at(-1)).toEqual(point('2026-11-10', 0));
+    expect(quiet).toHaveLength(12);
+    // Days metered at 0 credits do not count as activity.
+    expect(
+      fillCalendar([...points, point('2026-11-15', 0)], '2026-11-20', { decommissionedAfterDays: 14 }),
+    ).toHaveLength(3);
   });
 
   it('adds up several points on the same day', () => {
@@ -76,7 +90,7 @@ describe('movingStats', () => {
   });
 });
 
-describe('clipPastOutliers', () => {
+describe('clipOutliers', () => {
   /** Four weeks of a warehouse with a weekly rhythm (level 100, profile ×5) and N(0, 1) noise. */
   function fourWeeks(): number[] {
     const noise = normalDraws(11);
@@ -95,25 +109,35 @@ describe('clipPastOutliers', () => {
     const sameWeekday = [3, 17, 24].map((j) => window[j]);
     const typical = [...sameWeekday].sort((a, b) => a - b)[1];
 
-    const clipped = clipPastOutliers(window, 7);
+    const clipped = clipOutliers(window, 7);
 
     expect(clipped[spikeAt]).toBeLessThan(typical * 1.2);
     expect(clipped[spikeAt]).toBeGreaterThan(typical * 0.9);
     expect(window[spikeAt]).toBe(1000); // the input is not modified
   });
 
-  it('never clips the last (judged) day, however extreme', () => {
+  it('clips the judged (last) day against the earlier days of its weekday only, so it cannot move its own range', () => {
     const window = fourWeeks();
+    const earlier = [6, 13, 20].map((j) => window[j]);
+    const median = [...earlier].sort((a, b) => a - b)[1];
     window[27] = 1000;
-    expect(clipPastOutliers(window, 7)[27]).toBe(1000);
+    const high = clipOutliers(window, 7)[27];
+    expect(high).toBeGreaterThan(median);
+    expect(high).toBeLessThan(median * 1.25); // the earlier days' range, nowhere near 1000
     window[27] = 0;
-    expect(clipPastOutliers(window, 7)[27]).toBe(0);
+    expect(clipOutliers(window, 7)[27]).toBeLessThan(median);
+    expect(clipOutliers(window, 7)[27]).toBeGreaterThan(median * 0.8);
+  });
+
+  it('leaves an ordinary judged day exactly as it was', () => {
+    const window = fourWeeks();
+    expect(clipOutliers(window, 7)[27]).toBe(window[27]);
   });
 
   it('leaves ordinary days exactly as they were', () => {
     const window = fourWeeks();
     window[10] = 1000;
-    const clipped = clipPastOutliers(window, 7);
+    const clipped = clipOutliers(window, 7);
     clipped.forEach((v, i) => {
       if (i !== 10) expect(v).toBe(window[i]);
     });

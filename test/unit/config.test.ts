@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Config } from '../../schemas/config';
+import { DETECTION_DEFAULTS } from '../../schemas/detection-config';
 import { ConfigError, describeConfig, loadConfig, redactUrl } from '../../schemas/config';
 
 const CWD = path.resolve('/srv/snowpatrol');
@@ -37,6 +38,7 @@ describe('loadConfig', () => {
         overlap: 'skip',
         pauseOnFailure: false,
       },
+      detection: DETECTION_DEFAULTS,
     });
   });
 
@@ -180,5 +182,48 @@ describe('schedule settings', () => {
     expect(error.problems.join('\n')).toMatch(/SNOWPATROL_SCHEDULE_PIPELINE: expected a 5-field cron expression/);
     expect(error.problems.join('\n')).toMatch(/SNOWPATROL_SCHEDULE_OVERLAP: expected one of skip/);
     expect(error.problems.join('\n')).toMatch(/SNOWPATROL_SCHEDULE_CATCHUP_WINDOW: expected a duration/);
+  });
+});
+
+describe('detection settings', () => {
+  it('take alert filters, threshold, model and promotion settings', () => {
+    const config = loadConfig(
+      {
+        SNOWPATROL_ALERT_DIRECTIONS: 'Both',
+        SNOWPATROL_MIN_EXCESS_CREDITS: '5',
+        SNOWPATROL_MIN_EXCESS_PERCENT: '40',
+        SNOWPATROL_MIN_EXCESS_COST: '25.5',
+        SNOWPATROL_THRESHOLD_K: '3',
+        SNOWPATROL_MODEL_SEED: '7',
+        SNOWPATROL_MODEL_TREES: '200',
+        SNOWPATROL_PROMOTION_GATE: 'off',
+        SNOWPATROL_PROMOTION_ALERT_BUDGET: '0.1',
+      },
+      CWD,
+    );
+    expect(config.detection).toMatchObject({
+      seed: 7,
+      nEstimators: 200,
+      thresholdK: 3,
+      filters: { minExcessCredits: 5, minExcessCost: 25.5, minExcessRatio: 0.4, directions: 'both' },
+      promotion: { gated: false, backtestDays: 28, alertRateBudget: 0.1 },
+    });
+  });
+
+  it('name each bad detection variable, with what was expected', () => {
+    const problems = configError({
+      SNOWPATROL_ALERT_DIRECTIONS: 'sideways',
+      SNOWPATROL_MIN_EXCESS_PERCENT: '-5',
+      SNOWPATROL_THRESHOLD_K: 'high',
+      SNOWPATROL_MODEL_TREES: '2.5',
+      SNOWPATROL_PROMOTION_GATE: 'maybe',
+      SNOWPATROL_PROMOTION_ALERT_BUDGET: '2',
+    }).problems.join('\n');
+    expect(problems).toMatch(/SNOWPATROL_ALERT_DIRECTIONS: expected one of spikes, drops, both, got "sideways"/);
+    expect(problems).toMatch(/SNOWPATROL_MIN_EXCESS_PERCENT: expected a number from 0 to 10000, got "-5"/);
+    expect(problems).toMatch(/SNOWPATROL_THRESHOLD_K: expected a number from 0 to 10, got "high"/);
+    expect(problems).toMatch(/SNOWPATROL_MODEL_TREES: expected a whole number from 1 to 1000, got "2.5"/);
+    expect(problems).toMatch(/SNOWPATROL_PROMOTION_GATE: expected on or off, got "maybe"/);
+    expect(problems).toMatch(/SNOWPATROL_PROMOTION_ALERT_BUDGET: expected a number from 0 to 1, got "2"/);
   });
 });

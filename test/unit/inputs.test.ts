@@ -28,19 +28,37 @@ describe('pipelineInput', () => {
       trainingDays: 90,
       scoreDays: 1,
       notify: true,
+      waitForData: true,
+      dataCheckEverySeconds: 900,
+      dataCheckMaxSeconds: 3600,
+      dataDeadlineHours: 30,
+      catchUpDays: 7,
     });
   });
 
   it('keeps the values it is given', () => {
-    expect(pipelineInput.parse({ asOf: '2026-11-20', source: 'demo', scoreDays: 7, notify: false })).toEqual({
-      asOf: '2026-11-20',
-      source: 'demo',
+    const input = { asOf: '2026-11-20', source: 'demo', scoreDays: 7, notify: false, dataDeadlineHours: 6 };
+    expect(pipelineInput.parse({ ...input, waitForData: false, dataCheckEverySeconds: 60 })).toEqual({
+      ...input,
       historyDays: 120,
       reloadDays: 3,
       trainingDays: 90,
-      scoreDays: 7,
-      notify: false,
+      waitForData: false,
+      dataCheckEverySeconds: 60,
+      dataCheckMaxSeconds: 3600,
+      catchUpDays: 7,
     });
+  });
+
+  it.each([
+    [{ waitForData: 'yes' }, 'waitForData'],
+    [{ dataCheckEverySeconds: 0 }, 'dataCheckEverySeconds'],
+    [{ dataCheckMaxSeconds: 1.5 }, 'dataCheckMaxSeconds'],
+    [{ dataDeadlineHours: -1 }, 'dataDeadlineHours'],
+    [{ dataDeadlineHours: 200 }, 'dataDeadlineHours'],
+    [{ catchUpDays: 31 }, 'catchUpDays'],
+  ])('rejects readiness setting %j, naming the field', (input, field) => {
+    expect(problems(input).join('\n')).toContain(field);
   });
 
   it('rejects unknown fields, so a typo is not silently ignored', () => {

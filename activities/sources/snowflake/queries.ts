@@ -63,6 +63,30 @@ export function meteringQuery(
   };
 }
 
+/** Result columns of `readinessQuery`, in order. */
+export const READINESS_COLUMNS = ['ACCOUNT_NAME', 'LATEST_END_EPOCH'] as const;
+
+/** Days before `day` whose rows still count as the account being recently active. */
+export const READINESS_LOOKBACK_DAYS = 7;
+
+/**
+ * The latest END_TIME (epoch seconds) per account among real warehouses' rows with START_TIME in
+ * [day − 7 days, day + 2 days): enough to tell whether `day` has been published completely. ACCOUNT_USAGE has
+ * no ACCOUNT_NAME, so its one row carries NULL (and MAX is NULL when no row matched).
+ */
+export function readinessQuery(settings: Pick<SnowflakeSettings, 'accounts' | 'usageSchema'>, day: string): BoundQuery {
+  const org = settings.usageSchema === 'ORGANIZATION_USAGE';
+  const filter = accountFilter(settings);
+  return {
+    sqlText:
+      `SELECT ${org ? 'ACCOUNT_NAME' : 'NULL AS ACCOUNT_NAME'}, MAX(DATE_PART(EPOCH_SECOND, END_TIME)) AS LATEST_END_EPOCH ` +
+      `FROM ${SCHEMAS[settings.usageSchema]}.WAREHOUSE_METERING_HISTORY ` +
+      `WHERE START_TIME >= ? AND START_TIME < ? AND WAREHOUSE_ID > 0${filter.sql}` +
+      (org ? ' GROUP BY ACCOUNT_NAME' : ''),
+    binds: [...dayBounds(addDays(day, -READINESS_LOOKBACK_DAYS), addDays(day, 1)), ...filter.binds],
+  };
+}
+
 /** Effective compute price per credit per account and day, from the organisation's billing view. */
 export function creditPriceQuery(
   settings: Pick<SnowflakeSettings, 'accounts' | 'usageSchema'>,

@@ -4,9 +4,16 @@
  */
 import type { SnowflakeSettings } from '../../../schemas/snowflake-config';
 import { SourceError } from '../../errors';
-import type { CreditPrice, HourlyMeteringRow, MeteringSource } from '../metering-source';
+import type { AccountReadiness, CreditPrice, HourlyMeteringRow, MeteringSource } from '../metering-source';
 import { SnowflakePrivilegeError } from './errors';
-import { creditPriceQuery, METERING_COLUMNS, meteringQuery, PRICE_COLUMNS } from './queries';
+import {
+  creditPriceQuery,
+  METERING_COLUMNS,
+  meteringQuery,
+  PRICE_COLUMNS,
+  READINESS_COLUMNS,
+  readinessQuery,
+} from './queries';
 import type { ConnectSnowflake, Row, SnowflakeSession } from './session';
 
 export interface SnowflakeSourceOptions {
@@ -35,6 +42,10 @@ function toDate(value: unknown, column: string): Date {
 
 const M = Object.fromEntries(METERING_COLUMNS.map((c, i) => [c, i])) as Record<
   (typeof METERING_COLUMNS)[number],
+  number
+>;
+const R = Object.fromEntries(READINESS_COLUMNS.map((c, i) => [c, i])) as Record<
+  (typeof READINESS_COLUMNS)[number],
   number
 >;
 const P = Object.fromEntries(PRICE_COLUMNS.map((c, i) => [c, i])) as Record<(typeof PRICE_COLUMNS)[number], number>;
@@ -100,6 +111,21 @@ export function createSnowflakeSource(options: SnowflakeSourceOptions): Metering
         return undefined;
       }
       return prices;
+    },
+    /** One grouped query; ACCOUNT_USAGE's NULL account is reported under the configured account label, as in `read`. */
+    async readiness(day: string): Promise<AccountReadiness[]> {
+      const query = readinessQuery(settings, day);
+      const accounts: AccountReadiness[] = [];
+      for await (const row of (await open()).stream(query.sqlText, query.binds, options.queryTag)) {
+        // MAX over no rows is NULL, which the driver hands back as the text 'NULL' for numbers fetched as strings.
+        const latest = row[R.LATEST_END_EPOCH];
+        const none = latest === null || latest === undefined || latest === 'NULL';
+        accounts.push({
+          account: row[R.ACCOUNT_NAME] ? String(row[R.ACCOUNT_NAME]) : settings.accountLabel,
+          latestEnd: none ? null : toDate(latest, 'END_TIME'),
+        });
+      }
+      return accounts;
     },
     async close(): Promise<void> {
       if (!session) return;

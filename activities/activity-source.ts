@@ -1,0 +1,27 @@
+/** Opening a metering source on behalf of the running activity: its queries are tagged with the activity. */
+import { Context } from '@temporalio/activity';
+import type { MeteringSource } from './sources';
+import { queryTag } from './sources/snowflake/queries';
+
+export type OpenSource = (
+  spec: string,
+  context?: { queryTag: string; warn?: (message: string) => void },
+) => MeteringSource;
+
+/**
+ * `spec` opened for the current activity: Snowflake statements carry QUERY_TAG with the workflow type, workflow
+ * id, run id and activity, and the source's warnings go to the activity log.
+ */
+export function openActivitySource(open: OpenSource, spec: string): MeteringSource {
+  const ctx = Context.current();
+  const { workflowType, workflowExecution, activityType } = ctx.info;
+  return open(spec, {
+    queryTag: queryTag({
+      workflowType,
+      workflowId: workflowExecution?.workflowId,
+      runId: workflowExecution?.runId,
+      activity: activityType,
+    }),
+    warn: (message) => ctx.log.warn(message),
+  });
+}

@@ -1,0 +1,116 @@
+/**
+ * Exactly once, also when Snowflake restates a day: an anomaly already alerted is never alerted again, but when
+ * re-scoring changes what its alert said (late or corrected metering), one update goes out with the same
+ * idempotency key — and none when nothing changed. Real Postgres, the real notify activity, the outbox.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createNotifyActivities } from '../../activities/notify-activities';
+import { resolveIfOpen, upsertAnomaly, type AnomalyFinding } from '../../activities/store/anomaly-store';
+import { openDatabase, type Database } from '../../activities/store/database';
+import { insertModelVersion } from '../../activities/store/model-store';
+import { tempDir } from '../fixtures/temp-dir';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
+
+const DAY = '2026-11-18';
+let testDb: TestDatabase;
+let database: Database;
+let outboxDir: string;
+let finding: AnomalyFinding;
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  database = await openDatabase({ databaseUrl: testDb.url });
+  outboxDir = path.join(tempDir(), 'outbox');
+  const { row: model } = await insertModelVersion(database.db, {
+    warehouse: 'ACME_PROD.ETL_WH',
+    algorithm: 'test',
+    params: {},
+    seed: 1,
+    trainedFrom: '2026-08-01',
+    trainedTo: '2026-10-31',
+    featureVersion: 'test',
+    dataFingerprint: 'fingerprint',
+    artifact: '{}',
+    artifactSha256: 'sha',
+    threshold: 0.6,
+    metrics: {},
+    workflowId: null,
+    runId: null,
+  });
+  finding = {
+    warehouse: 'ACME_PROD.ETL_WH',
+    usageDate: DAY,
+    modelVersionId: model.id,
+    score: 0.8,
+    threshold: 0.6,
+    actual: 120,
+    expected: 50,
+    excessCredits: 70,
+    excessCost: 210,
+    currency: 'USD',
+    direction: 'spike',
+    severity: 'high',
+    workflowId: null,
+  };
+});
+
+afterAll(async () => {
+  await database?.close();
+  await testDb?.drop();
+});
+
+function send() {
+  const notify = createNotifyActivities({
+    db: database.db,
+    outboxDir,
+    webUiUrl: 'http://localhost:8233',
+    namespace: 'default',
+  });
+  return new MockActivityEnvironment().run(notify.sendAnomalyAlerts, {
+    from: DAY,
+    to: DAY,
+    workflowId: 'snowpatrol-pipeline-2026-11-18',
+    runId: 'run',
+  });
+}
+
+const files = (prefix: string) =>
+  (fs.existsSync(outboxDir) ? fs.readdirSync(outboxDir) : []).filter((f) => f.startsWith(prefix));
+const read = (file: string) => JSON.parse(fs.readFileSync(path.join(outboxDir, file), 'utf8'));
+
+test('an anomaly is alerted once; sending again changes nothing', async () => {
+  await upsertAnomaly(database.db, finding);
+  expect(await send()).toMatchObject({ alerted: 1, updated: 0 });
+  expect(await send()).toMatchObject({ alerted: 0, alreadyAlerted: 1, updated: 0 });
+  expect(files('alert-')).toHaveLength(1);
+});
+
+test('a restated day updates its alert once, with the same key and what it said before', async () => {
+  await upsertAnomaly(database.db, { ...finding, actual: 95, excessCredits: 45, excessCost: 135, severity: 'medium' });
+
+  expect(await send()).toMatchObject({ alerted: 0, updated: 1 });
+  const updates = files('alert-update-');
+  expect(updates).toHaveLength(1);
+  const update = read(updates[0]);
+  const original = read(files('alert-').find((f) => !f.startsWith('alert-update-'))!);
+  expect(update.metadata.event_payload.keys).toEqual(original.metadata.event_payload.keys);
+  expect(JSON.stringify(update.blocks)).toContain('now *95.0* credits');
+  expect(JSON.stringify(update.blocks)).toContain('was 120.0 vs 50.0');
+
+  // Re-scoring the same restated numbers again is not another update.
+  await upsertAnomaly(database.db, { ...finding, actual: 95, excessCredits: 45, excessCost: 135, severity: 'medium' });
+  expect(await send()).toMatchObject({ alerted: 0, updated: 0 });
+  expect(files('alert-update-')).toHaveLength(1);
+});
+
+test('a restatement that makes the day ordinary says so in an update', async () => {
+  await resolveIfOpen(database.db, finding.warehouse, DAY);
+
+  expect(await send()).toMatchObject({ alerted: 0, updated: 1 });
+  const updates = files('alert-update-');
+  expect(updates).toHaveLength(2);
+  const texts = updates.map((f) => JSON.stringify(read(f).blocks));
+  expect(texts.some((t) => t.includes('no longer anomalous'))).toBe(true);
+});
