@@ -1,20 +1,25 @@
 /**
  * Injected faults for query-requests. Every query-request that arrives (a driver retry is a new arrival) takes
- * the next pending delay, then at most one of: a pending HTTP failure, else the pending session expiry, else a
- * pending drop. So `failNext(2)` fails the next two arrivals.
+ * the next pending delay and, before authentication, a pending HTTP failure; so `failNext(2)` fails the next two
+ * arrivals. Only a request that then authenticates takes the pending session expiry, else a pending drop: a
+ * request refused for its (already expired) token consumes neither, so every injected fault is applied exactly
+ * once however the driver interleaves its retries and renewals.
  */
 import type { EmulatorFaults } from './types';
 
-/** What to do to one query-request. */
-export interface FaultPlan {
+/** What to do to one query-request on arrival. */
+export interface ArrivalPlan {
   delayMs: number;
   /** Answer with this HTTP status and an HTML body instead of executing. */
   failStatus?: number;
-  /** Execute, send the headers and part of the body, then destroy the socket. */
-  drop: boolean;
-  /** Answer 390112 (session token expired) and mark the session expired until it is renewed. */
-  expireSession: boolean;
 }
+
+/**
+ * What to do to an authenticated query-request: `expire` answers 390112 (session token expired) and marks the
+ * session expired until it is renewed; `drop` executes, sends the headers and part of the body, then destroys the
+ * socket.
+ */
+export type SessionFault = 'expire' | 'drop' | 'none';
 
 export class FaultQueue implements EmulatorFaults {
   private fails: number[] = [];
@@ -45,24 +50,21 @@ export class FaultQueue implements EmulatorFaults {
     this.expire = false;
   }
 
-  /** The plan for the query-request that just arrived (consumes the faults it uses). */
-  take(): FaultPlan {
-    const plan: FaultPlan = {
-      delayMs: this.delays.shift() ?? 0,
-      failStatus: this.fails.shift(),
-      drop: false,
-      expireSession: false,
-    };
-    if (plan.failStatus !== undefined) return plan;
+  /** The plan for the query-request that just arrived (consumes the delay and HTTP failure it uses). */
+  onArrival(): ArrivalPlan {
+    return { delayMs: this.delays.shift() ?? 0, failStatus: this.fails.shift() };
+  }
+
+  /** The fault for a query-request that passed authentication (consumes it). */
+  onAuthenticated(): SessionFault {
     if (this.expire) {
       this.expire = false;
-      plan.expireSession = true;
-      return plan;
+      return 'expire';
     }
     if (this.drops > 0) {
       this.drops--;
-      plan.drop = true;
+      return 'drop';
     }
-    return plan;
+    return 'none';
   }
 }

@@ -57,7 +57,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       requestId: url.searchParams.get('requestId') ?? '',
       retryCount: Number(url.searchParams.get('retryCount') ?? 0),
     });
-    const plan = deps.faults.take();
+    const plan = deps.faults.onArrival();
     if (plan.delayMs > 0) await delay(plan.delayMs);
     if (plan.failStatus !== undefined) {
       deps.stats.failedByFault++;
@@ -65,12 +65,13 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     }
     const authenticated = deps.auth.authenticate(req.headers.authorization);
     if ('error' in authenticated) return sendJson(res, authenticated.error);
-    if (plan.expireSession) {
+    const fault = deps.faults.onAuthenticated();
+    if (fault === 'expire') {
       authenticated.session.expired = true;
       return sendJson(res, sessionExpired());
     }
     const answer = await deps.queries.execute(body, authenticated.session);
-    if (plan.drop) {
+    if (fault === 'drop') {
       deps.stats.failedByFault++;
       return sendJsonThenDrop(res, answer);
     }
