@@ -10,8 +10,13 @@ import { createReadinessActivities } from './readiness-activities';
 import type { Client } from '@temporalio/client';
 import { createNotifyActivities } from './notify-activities';
 import { createScoreActivities } from './score-activities';
+import { createSnoozeActivities } from './snooze-activities';
 import { DETECTION_DEFAULTS, type DetectionSettings } from '../schemas/detection-config';
 import type { PriceSettings } from '../schemas/snowflake-config';
+import { DEFAULT_ALERT_CHANNEL, type AlertSettings } from '../schemas/slack-config';
+import { featureVersion } from './ml/features';
+import { createAlertTransport } from './slack/create-transport';
+import type { AlertTransport } from './slack/transport';
 import type { Db } from './store/database';
 import { createTrainActivities } from './train-activities';
 
@@ -28,10 +33,17 @@ export interface ActivityDeps {
   prices?: PriceSettings;
   /** Lets `scheduledPipeline` start the day's pipeline under its business id. */
   temporalClient?: Client;
+  /** Where alerts go (default: the outbox, default channel, no routes). */
+  alerts?: AlertSettings;
+  /** Overrides the transport `alerts` implies (tests). */
+  transport?: AlertTransport;
+  /** Attach a chart to each alert (default true). */
+  charts?: boolean;
 }
 
 export function createActivities(deps: ActivityDeps) {
   const detection = deps.detection ?? DETECTION_DEFAULTS;
+  const alerts = deps.alerts ?? { channel: DEFAULT_ALERT_CHANNEL, routes: [], slack: undefined };
   return {
     ...createIngestActivities(deps),
     ...createReadinessActivities(deps),
@@ -43,8 +55,17 @@ export function createActivities(deps: ActivityDeps) {
       detection,
       prices: deps.prices ?? { pricePerCredit: undefined, currency: 'USD' },
     }),
-    ...createNotifyActivities(deps),
+    ...createNotifyActivities({
+      db: deps.db,
+      transport: deps.transport ?? createAlertTransport(alerts, deps.outboxDir),
+      alerts,
+      webUiUrl: deps.webUiUrl,
+      namespace: deps.namespace,
+      featureVersion: featureVersion(detection.windowDays),
+      charts: deps.charts,
+    }),
     ...createLaunchActivities(deps),
+    ...createSnoozeActivities(deps),
   };
 }
 

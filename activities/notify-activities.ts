@@ -1,27 +1,55 @@
-/** Notify: deliver each open anomaly's alert exactly once (claim → deliver → mark sent). */
+/**
+ * Notify: deliver each open anomaly's alert exactly once — claim, reconcile what an earlier attempt may have
+ * posted, post, record — then attach charts, and edit alerts whose day was restated. Also the one-off notices:
+ * late data and stage failures. The transport is Slack or the outbox; this logic is the same for both.
+ */
 import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import { runUrl } from '../schemas/links';
-import { buildAlertMessage, buildAlertUpdateMessage, buildLateDataMessage } from './slack/block-kit';
-import { findOutboxMessage, writeOutboxMessage } from './report/outbox';
-import { listAnomalies } from './store/anomaly-store';
-import type { Db } from './store/database';
-import { sha256 } from './ml/isolation-forest';
+import type { AlertRoute } from '../schemas/slack-config';
 import {
-  alertedEvidence,
+  buildAlertMessage,
+  buildFailureMessage,
+  buildLateDataMessage,
+  type AlertAnomaly,
+  type AlertMessage,
+} from './slack/block-kit';
+import { renderChartPng } from './slack/chart';
+import { groupByChannel } from './slack/routing';
+import { SlackUnavailableError } from './slack/slack-errors';
+import { messageKeys, type AlertTransport, type ChartImage } from './slack/transport';
+import { listAnomalies, type AnomalyRow } from './store/anomaly-store';
+import { chartDays } from './store/chart-store';
+import type { Db } from './store/database';
+import {
   alertKey,
+  alertsWithoutChart,
   claimAlerts,
   markAlertsSent,
   markAlertsUpdated,
+  markChartsAttached,
+  messageContent,
   restatedAlerts,
   unalertedAnomalies,
+  type ClaimedAlert,
 } from './store/notification-store';
+import { muteSnoozedAnomalies } from './store/snooze-store';
 
 export interface NotifyDeps {
   db: Db;
-  outboxDir: string;
+  transport: AlertTransport;
+  /** Default channel and per-warehouse routes. */
+  alerts: { channel: string; routes: AlertRoute[] };
   webUiUrl: string;
   namespace: string;
+  /** Feature version the charts read expected values from. */
+  featureVersion: string;
+  /** Render and attach a chart per alert (default true). */
+  charts?: boolean;
 }
+
+/** Slack allows 50 blocks per message; an anomaly takes up to 2, so at most this many per message. */
+export const ANOMALIES_PER_MESSAGE = 15;
 
 export interface SendAlertsInput {
   from: string;
@@ -34,8 +62,13 @@ export interface SendAlertsInput {
 export interface SendAlertsResult {
   alerted: number;
   alreadyAlerted: number;
-  /** Alerts already sent whose day was restated: their update went out (the outbox's chat.update). */
+  /** Alerts already sent whose day was restated: their messages were edited in place. */
   updated: number;
+  /** Anomalies not alerted because their warehouse is snoozed. */
+  snoozed: number;
+  /** Messages posted this time. */
+  messages: number;
+  /** Where the first new message went (outbox file or Slack reference); null when nothing was posted. */
   destination: string | null;
   /** Alerted warehouse-days, for the caller's summary. */
   lines: string[];
@@ -48,58 +81,221 @@ export interface LateDataNoticeInput {
   runId: string;
 }
 
+export interface FailureAlertInput {
+  /** The stage that failed (`ingest`, `features`, …, or `pipeline`). */
+  stage: string;
+  /** The root cause's message, as the workflow saw it after the retries. */
+  error: string;
+  asOf: string;
+  workflowId: string;
+  runId: string;
+  /** When the run started: a notice an earlier attempt posted is newer. */
+  runStartedAt: string;
+}
+
 export function createNotifyActivities(deps: NotifyDeps) {
+  const link = (workflowId: string, runId: string) => runUrl(deps.webUiUrl, deps.namespace, workflowId, runId);
+
+  /** Post a one-off notice unless a message with its key is already in the channel (since `since`). */
+  async function deliverOnce(message: AlertMessage, label: string, since: Date): Promise<string> {
+    const [key] = messageKeys(message);
+    const posted = await deps.transport.findPosted(deps.alerts.channel, [key], since);
+    return posted.get(key) ?? deps.transport.post(deps.alerts.channel, message, label);
+  }
+
   return {
     /** Tell the owners a day's data was late and the run went ahead without it (one notice per day, ever). */
     async sendLateDataNotice(input: LateDataNoticeInput): Promise<{ destination: string }> {
-      const key = `late-data:${input.asOf}`;
-      const existing = await findOutboxMessage(deps.outboxDir, `late-data-${input.asOf}`, [key]);
-      if (existing) return { destination: existing }; // a re-run of a late day does not tell the owners twice
-      const link = runUrl(deps.webUiUrl, deps.namespace, input.workflowId, input.runId);
-      const message = buildLateDataMessage(input.asOf, input.missing, key, link);
-      const file = await writeOutboxMessage(deps.outboxDir, `late-data-${input.asOf}`, [key], message);
-      Context.current().log.info('late data notice written to outbox', { file, missing: input.missing });
-      return { destination: file };
+      const message = buildLateDataMessage(
+        input.asOf,
+        input.missing,
+        `late-data:${input.asOf}`,
+        link(input.workflowId, input.runId),
+      );
+      const destination = await retryable(() =>
+        deliverOnce(message, `late-data-${input.asOf}`, new Date(`${input.asOf}T00:00:00Z`)),
+      );
+      Context.current().log.info('late data notice delivered', { destination, missing: input.missing });
+      return { destination };
     },
 
-    /** Alert every open anomaly dated from … to that has not been alerted yet, in one message. */
-    async sendAnomalyAlerts(input: SendAlertsInput): Promise<SendAlertsResult> {
-      const open = (await listAnomalies(deps.db, input.from, input.to)).filter((a) => a.status === 'open');
-      const pending = await unalertedAnomalies(deps.db, input.from, input.to);
-      const claimed = await claimAlerts(deps.db, pending, 'outbox');
-      const alreadyAlerted = open.length - claimed.length;
-      const link = runUrl(deps.webUiUrl, deps.namespace, input.workflowId, input.runId);
-      const updated = await updateRestatedAlerts(deps, input, link);
-      if (claimed.length === 0) return { alerted: 0, alreadyAlerted, updated, destination: null, lines: [] };
-      const keys = claimed.map(alertKey);
-      const message = buildAlertMessage(claimed, keys, link);
-      const file = await writeOutboxMessage(deps.outboxDir, `alert-${input.to}`, keys, message);
-      await markAlertsSent(deps.db, claimed, file);
-      const lines = claimed.map(
-        (a) => `${a.warehouse} ${a.usageDate}: ${a.actual.toFixed(1)} credits vs ${a.expected.toFixed(1)} expected`,
+    /** Tell the owners a stage failed after its retries: what, why, and where to look (once per run). */
+    async sendFailureAlert(input: FailureAlertInput): Promise<{ destination: string }> {
+      const message = buildFailureMessage({
+        ...input,
+        key: `failure:${input.workflowId}:${input.runId}`,
+        runUrl: link(input.workflowId, input.runId),
+      });
+      const destination = await retryable(() =>
+        deliverOnce(message, `failure-${input.asOf}-${input.stage}`, new Date(input.runStartedAt)),
       );
-      Context.current().log.info('anomaly alert written to outbox', { file, alerted: claimed.length });
-      return { alerted: claimed.length, alreadyAlerted, updated, destination: file, lines };
+      Context.current().log.warn('failure alert delivered', { destination, stage: input.stage });
+      return { destination };
+    },
+
+    /** Alert every open anomaly dated from … to that has not been alerted yet; edit alerts of restated days. */
+    async sendAnomalyAlerts(input: SendAlertsInput): Promise<SendAlertsResult> {
+      return retryable(async () => {
+        const snoozed = await muteSnoozedAnomalies(deps.db, input.from, input.to);
+        const open = (await listAnomalies(deps.db, input.from, input.to)).filter((a) => a.status === 'open');
+        const pending = await unalertedAnomalies(deps.db, input.from, input.to);
+        const updated = await updateRestatedAlerts(deps, input);
+        const runLink = link(input.workflowId, input.runId);
+        const refs: string[] = [];
+        const alerted: AnomalyRow[] = [];
+        for (const [channel, items] of groupByChannel(pending, deps.alerts.routes, deps.alerts.channel)) {
+          for (let i = 0; i < items.length; i += ANOMALIES_PER_MESSAGE) {
+            const chunk = items.slice(i, i + ANOMALIES_PER_MESSAGE);
+            const claimed = await claimAlerts(deps.db, chunk, channel, runLink);
+            const sent = await deliverAlerts(deps, channel, claimed, runLink, `alert-${input.to}`);
+            refs.push(...sent.posted);
+            alerted.push(...claimed.map((c) => c.anomaly));
+          }
+        }
+        if (deps.charts !== false) await attachMissingCharts(deps, input.from, input.to);
+        const lines = alerted.map(
+          (a) => `${a.warehouse} ${a.usageDate}: ${a.actual.toFixed(1)} credits vs ${a.expected.toFixed(1)} expected`,
+        );
+        if (alerted.length > 0) {
+          Context.current().log.info('anomaly alerts delivered', {
+            transport: deps.transport.kind,
+            alerted: alerted.length,
+            messages: refs.length,
+          });
+        }
+        return {
+          alerted: alerted.length,
+          alreadyAlerted: open.length - alerted.length,
+          updated,
+          snoozed: snoozed.length,
+          messages: refs.length,
+          destination: refs[0] ?? null,
+          lines,
+        };
+      });
     },
   };
 }
 
 /**
- * Alerts whose day was restated since they were sent get one update message with the same idempotency keys,
- * the new numbers and what the alert said before — never a second alert. Returns how many were updated.
+ * Deliver one message's worth of claimed alerts to a channel. Alerts an earlier attempt may have posted (the
+ * process died between the post and the record) are looked up by their idempotency keys first and recorded
+ * with the message found, so they are not posted twice.
  */
-async function updateRestatedAlerts(deps: NotifyDeps, input: SendAlertsInput, link: string): Promise<number> {
+async function deliverAlerts(
+  deps: NotifyDeps,
+  channel: string,
+  claimed: ClaimedAlert[],
+  runLink: string,
+  label: string,
+): Promise<{ posted: string[] }> {
+  let toPost = claimed;
+  const retried = claimed.filter((c) => c.attempts > 1);
+  if (retried.length > 0) {
+    const since = new Date(Math.min(...retried.map((c) => c.claimedAt.getTime())));
+    const found = await deps.transport.findPosted(
+      channel,
+      retried.map((c) => alertKey(c.anomaly)),
+      since,
+    );
+    const byRef = new Map<string, AnomalyRow[]>();
+    for (const c of retried) {
+      const ref = found.get(alertKey(c.anomaly));
+      if (ref) byRef.set(ref, [...(byRef.get(ref) ?? []), c.anomaly]);
+    }
+    for (const [ref, anomalies] of byRef) {
+      await markAlertsSent(deps.db, anomalies, ref);
+      Context.current().log.info('reconciled an alert posted by an earlier attempt', { ref, alerts: anomalies.length });
+    }
+    toPost = claimed.filter((c) => !found.has(alertKey(c.anomaly)));
+  }
+  if (toPost.length === 0) return { posted: [] };
+  const anomalies = toPost.map((c) => c.anomaly);
+  const message = buildAlertMessage(anomalies, anomalies.map(alertKey), runLink);
+  const ref = await deps.transport.post(channel, message, label);
+  await markAlertsSent(deps.db, anomalies, ref);
+  return { posted: [ref] };
+}
+
+/**
+ * Alerts whose day Snowflake restated since they were sent: each message is re-rendered from the ledger (new
+ * numbers, what it said before) and edited in place — never a second alert. Returns how many alerts changed.
+ */
+async function updateRestatedAlerts(deps: NotifyDeps, input: SendAlertsInput): Promise<number> {
   const restated = await restatedAlerts(deps.db, input.from, input.to);
   if (restated.length === 0) return 0;
-  const keys = restated.map((r) => alertKey(r.anomaly));
-  const message = buildAlertUpdateMessage(restated, keys, link);
-  // Named by the keys and the new evidence: the same restatement retried rewrites one file.
-  const revision = sha256(JSON.stringify(restated.map((r) => alertedEvidence(r.anomaly)))).slice(0, 8);
-  const file = await writeOutboxMessage(deps.outboxDir, `alert-update-${input.to}-${revision}`, keys, message);
+  const refs = [...new Set(restated.flatMap((r) => (r.messageRef ? [r.messageRef] : [])))];
+  for (const ref of refs) {
+    const here = restated.filter((r) => r.messageRef === ref);
+    // Edit first, record after: a failed edit is retried, never recorded as done.
+    const was = new Map(here.map((r) => [r.anomaly.id, r.before.original ?? r.before]));
+    await refreshMessage(deps.db, deps.transport, ref, was);
+    await markAlertsUpdated(deps.db, here);
+  }
   await markAlertsUpdated(
     deps.db,
-    restated.map((r) => r.anomaly),
+    restated.filter((r) => !r.messageRef),
   );
-  Context.current().log.info('restated alerts updated in the outbox', { file, updated: restated.length });
+  Context.current().log.info('restated alerts edited in place', { alerts: restated.length, messages: refs.length });
   return restated.length;
+}
+
+/**
+ * Re-render a posted alert message from the ledger and edit it in place. `was` overrides what the ledger says
+ * an alert first said (for a restatement being recorded). Returns false when no alert went out in that message.
+ */
+export async function refreshMessage(
+  db: Db,
+  transport: AlertTransport,
+  ref: string,
+  was: ReadonlyMap<number, AlertAnomaly['was']> = new Map(),
+): Promise<boolean> {
+  const content = await messageContent(db, ref);
+  if (!content) return false;
+  const items = content.items.map((item) =>
+    item.id !== undefined && was.has(item.id) ? { ...item, was: was.get(item.id) } : item,
+  );
+  await transport.update(ref, buildAlertMessage(items, content.keys, content.runUrl));
+  return true;
+}
+
+/** Render and attach the chart of every sent alert from … to that has none yet (one upload per message). */
+async function attachMissingCharts(deps: NotifyDeps, from: string, to: string): Promise<void> {
+  const missing = await alertsWithoutChart(deps.db, from, to);
+  const byRef = new Map<string, AnomalyRow[]>();
+  for (const m of missing) byRef.set(m.messageRef, [...(byRef.get(m.messageRef) ?? []), m.anomaly]);
+  for (const [ref, anomalies] of byRef) {
+    const charts: ChartImage[] = [];
+    for (const a of anomalies) {
+      const days = await chartDays(deps.db, a.warehouse, a.usageDate, deps.featureVersion);
+      const { png } = await renderChartPng({ warehouse: a.warehouse, days, focus: a.usageDate });
+      charts.push({
+        filename: `${a.warehouse}-${a.usageDate}.png`.replace(/[^A-Za-z0-9._-]/g, '_'),
+        title: `${a.warehouse}: credits per day up to ${a.usageDate}`,
+        png,
+      });
+    }
+    const chartRef = await deps.transport.attachCharts(ref, charts);
+    await markChartsAttached(
+      deps.db,
+      anomalies.map((a) => a.id),
+      chartRef || 'none',
+    );
+  }
+}
+
+/** A rate limit longer than the in-call wait becomes a retry after exactly the delay Slack asked for. */
+async function retryable<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof SlackUnavailableError && err.retryAfterSeconds !== undefined) {
+      throw ApplicationFailure.create({
+        type: err.name,
+        message: err.message,
+        nextRetryDelay: `${err.retryAfterSeconds}s`,
+      });
+    }
+    throw err;
+  }
 }

@@ -52,6 +52,7 @@ export function activitiesFor(config: Config, database: Database, namespace: str
     namespace,
     prices: config.prices,
     detection: config.detection,
+    alerts: config.alerts,
     temporalClient,
   });
 }

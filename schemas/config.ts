@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { parseDetectionSettings, type DetectionSettings } from './detection-config';
 import { sourceSpec } from './inputs';
 import { parseScheduleSettings, type ScheduleSettings } from './schedule-config';
+import { parseAlertSettings, readConfigFile, type AlertSettings } from './slack-config';
 import {
   parsePriceSettings,
   parseSnowflakeSettings,
@@ -56,6 +57,7 @@ const envSchema = z.object({
   SNOWPATROL_LOG_JSON: bool(),
   SNOWPATROL_DEV_SERVER_PORT: positiveInt(7233),
   SNOWPATROL_DEV_SERVER_UI_PORT: positiveInt(8233),
+  SNOWPATROL_CONFIG: optionalText,
   TEMPORAL_ADDRESS: optionalText,
   TEMPORAL_NAMESPACE: optionalText,
   TEMPORAL_CLI_PATH: optionalText,
@@ -92,6 +94,8 @@ export interface Config {
   prices: PriceSettings;
   schedules: ScheduleSettings;
   detection: DetectionSettings;
+  /** Where alerts go: Slack when SLACK_BOT_TOKEN is set, else the outbox; channel routes from the config file. */
+  alerts: AlertSettings;
 }
 
 /** Raised when the environment is invalid; lists every problem. */
@@ -109,12 +113,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
   const prices = parsePriceSettings(env);
   const schedules = parseScheduleSettings(env);
   const detection = parseDetectionSettings(env);
+  const file = readConfigFile(env, cwd);
+  const alerts = parseAlertSettings(env, file.file);
   const problems = [
     ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)),
     ...snowflake.problems,
     ...prices.problems,
     ...schedules.problems,
     ...detection.problems,
+    ...file.problems,
+    ...alerts.problems,
   ];
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
@@ -139,6 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     prices: prices.settings,
     schedules: schedules.settings,
     detection: detection.settings,
+    alerts: alerts.settings,
   };
 }
 
@@ -152,7 +161,9 @@ export function describeConfig(config: Config): Record<string, string> {
     snowflake: config.snowflake
       ? `${config.snowflake.user}@${config.snowflake.account} (${config.snowflake.auth.kind}, ${config.snowflake.usageSchema})`
       : 'not configured',
-    alerts: `outbox (${config.outboxDir})`,
+    alerts: config.alerts.slack
+      ? `Slack (default channel ${config.alerts.channel}, ${config.alerts.routes.length} route(s))`
+      : `outbox (${config.outboxDir})`,
   };
 }
 

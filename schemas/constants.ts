@@ -16,6 +16,7 @@ export const WORKFLOW_TYPES = {
   score: 'scoreAnomalies',
   notify: 'notifyAnomalies',
   scheduled: 'scheduledPipeline',
+  snooze: 'snoozeWarehouse',
 } as const;
 
 export type Stage = keyof typeof WORKFLOW_TYPES;
@@ -30,6 +31,7 @@ export const NON_RETRYABLE_ERROR_TYPES = [
   'ConfigError',
   'SnowflakeAuthError',
   'SnowflakePrivilegeError',
+  'SlackConfigError',
   INVALID_INPUT,
 ];
 
@@ -67,6 +69,7 @@ const ID_PREFIX: Record<Stage, string> = {
   score: 'snowpatrol-score',
   notify: 'snowpatrol-notify',
   scheduled: 'snowpatrol-scheduled-pipeline',
+  snooze: 'snowpatrol-snooze',
 };
 
 /**
@@ -75,4 +78,9 @@ const ID_PREFIX: Record<Stage, string> = {
  */
 export function workflowIdFor(stage: Stage, asOf: string): string {
   return `${ID_PREFIX[stage]}-${asOf}`;
+}
+
+/** The snooze workflow of a warehouse: one per warehouse, so a new snooze replaces the running one. */
+export function snoozeWorkflowId(warehouse: string): string {
+  return `${ID_PREFIX.snooze}-${warehouse}`;
 }

@@ -118,6 +118,27 @@ export const notifyInput = z.strictObject({
   to: isoDate.optional(),
 });
 
+/**
+ * Mute a warehouse's alerts for a while. `warehouse` is required (`ACCOUNT.WAREHOUSE`, as in the alerts); the
+ * snooze lasts `days` from the start, or until the explicit `until` (an ISO timestamp).
+ */
+export const snoozeInput = z.strictObject({
+  warehouse: z
+    .string({ error: 'expected the warehouse to snooze, e.g. "ACME_PROD.ETL_WH"' })
+    .trim()
+    .min(1, { error: 'must name a warehouse' }),
+  days: z
+    .number({ error: 'expected a number of days' })
+    .positive({ error: 'must be more than 0' })
+    .max(90, { error: 'must be at most 90' })
+    .default(1),
+  until: z.iso.datetime({ offset: true, error: 'expected an ISO timestamp like "2026-11-22T09:00:00Z"' }).optional(),
+  /** Who snoozed it (a Slack user id, or a name). */
+  author: z.string().trim().min(1).default('temporal'),
+  /** The anomaly whose alert it was snoozed from. */
+  anomalyId: z.number().int().positive().optional(),
+});
+
 /** What a schedule passes to `scheduledPipeline`: the pipeline's settings; the day comes from the scheduled time. */
 export const scheduledPipelineInput = pipelineInput.omit({ asOf: true });
 
@@ -130,3 +151,4 @@ export type FeaturesInput = z.input<typeof featuresInput>;
 export type TrainInput = z.input<typeof trainInput>;
 export type ScoreInput = z.input<typeof scoreInput>;
 export type NotifyInput = z.input<typeof notifyInput>;
+export type SnoozeInput = z.input<typeof snoozeInput>;

@@ -211,9 +211,26 @@ export const notifications = pgTable(
     sentAt: timestamp('sent_at', { withTimezone: true }),
     /** What the alert said (actual, expected, excess, severity, status); a restated day is compared with it. */
     alerted: jsonb('alerted'),
+    /** The Temporal Web UI page of the run that sent it (kept so a later edit of the message still links it). */
+    runUrl: text('run_url'),
+    /** Where the chart went (Slack file id, or outbox PNG path); null until it is attached. */
+    chartRef: text('chart_ref'),
   },
-  (t) => [index().on(t.anomalyId)],
+  (t) => [index().on(t.anomalyId), index().on(t.messageRef)],
 );
+
+/**
+ * A warehouse whose alerts are muted until `until`. The `snoozeWarehouse` workflow's durable timer deletes the
+ * row when the snooze ends; a newer snooze of the same warehouse replaces the row (and the workflow).
+ */
+export const snoozes = pgTable('snoozes', {
+  warehouse: text('warehouse').primaryKey(),
+  until: timestamp('until', { withTimezone: true }).notNull(),
+  author: text('author').notNull(),
+  /** The anomaly whose alert the snooze was set from, if any. */
+  anomalyId: integer('anomaly_id').references(() => anomalies.id),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
 
 /** Who said what about which anomaly; false positives leave the next training set. */
 export const feedback = pgTable('feedback', {

@@ -57,3 +57,18 @@ export const delivery = proxyActivities<Activities>({
     nonRetryableErrorTypes: NON_RETRYABLE,
   },
 });
+
+/**
+ * One-off notices sent on the way to failing (failure alerts): a few quick tries, so a run whose alerting is
+ * down still fails within a minute instead of hiding its own failure behind notice retries.
+ */
+export const notice = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: {
+    initialInterval: '2s',
+    backoffCoefficient: 2,
+    maximumInterval: '10s',
+    maximumAttempts: 3,
+    nonRetryableErrorTypes: NON_RETRYABLE,
+  },
+});

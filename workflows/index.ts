@@ -6,3 +6,4 @@ export { trainModels } from './train-models';
 export { scoreAnomalies } from './score-anomalies';
 export { notifyAnomalies } from './notify-anomalies';
 export { scheduledPipeline } from './scheduled-pipeline';
+export { snoozeWarehouse } from './snooze-warehouse';

@@ -6,7 +6,7 @@
 import { executeChild, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { SEARCH_ATTRIBUTES, WORKFLOW_TYPES, workflowIdFor, type Stage } from '../schemas/constants';
 import { addDays, daysBetween, minDay } from '../schemas/dates';
-import { pipelineInput, type PipelineInput } from '../schemas/inputs';
+import { pipelineInput, type PipelineInput, type PipelineSettings } from '../schemas/inputs';
 import type { PipelineProgress, PipelineResult } from '../schemas/results';
 import { delivery, quick } from './activity-profiles';
 import { resolveAsOf, tagRun } from './as-of';
@@ -18,6 +18,7 @@ import { scoreAnomalies } from './score-anomalies';
 import { trainModels } from './train-models';
 import { parseInput } from './validate';
 import { waitUntilPublished } from './wait-for-data';
+import { alertOnFailure } from './failure-alert';
 
 export async function snowpatrolPipeline(raw?: PipelineInput): Promise<PipelineResult> {
   const input = parseInput(pipelineInput, raw, WORKFLOW_TYPES.pipeline);
@@ -29,7 +30,16 @@ export async function snowpatrolPipeline(raw?: PipelineInput): Promise<PipelineR
     startedAt: workflowInfo().startTime.toISOString(),
   };
   setHandler(progressQuery, () => progress);
+  // A stage that fails after its retries is alerted (naming the stage it was in), then the run fails.
+  return alertOnFailure(
+    () => progress.stage,
+    asOf,
+    () => runStages(input, asOf, progress),
+    input.notify,
+  );
+}
 
+async function runStages(input: PipelineSettings, asOf: string, progress: PipelineProgress): Promise<PipelineResult> {
   const { workflowId, runId } = workflowInfo();
 
   async function stage<A, R>(name: Stage, workflow: (args: A) => Promise<R>, args: A, summary: string): Promise<R> {

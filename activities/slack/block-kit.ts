@@ -12,7 +12,25 @@ export interface AlertAnomaly {
   severity: 'low' | 'medium' | 'high';
   modelVersionId: number;
   score: number;
+  /** The anomaly's id: with it, an open anomaly gets the feedback buttons. */
+  id?: number;
+  status?: 'open' | 'acked' | 'snoozed' | 'false_positive' | 'resolved';
+  /** The latest verdict on it (who, what, when). */
+  feedback?: { verdict: 'confirmed' | 'false_positive' | 'expected_change'; author: string; at: string };
+  /** The warehouse's snooze, while one is on. */
+  snooze?: { until: string; author: string };
+  /** What the alert first said, when Snowflake has restated the day since. */
+  was?: { actual: number; expected: number; excessCredits: number; severity: string };
 }
+
+/** The buttons on each open anomaly; the Bolt app (`snowpatrol slack`) handles them. */
+export const ALERT_ACTIONS = {
+  acknowledge: 'snowpatrol_acknowledge',
+  snooze1: 'snowpatrol_snooze_1d',
+  snooze7: 'snowpatrol_snooze_7d',
+  falsePositive: 'snowpatrol_false_positive',
+  expected: 'snowpatrol_expected',
+} as const;
 
 export interface AlertMessage {
   /** Fallback text for notifications and clients without blocks. */
@@ -42,18 +60,7 @@ export function buildAlertMessage(anomalies: readonly AlertAnomaly[], keys: stri
     (excess > 0 && cost !== undefined && currency ? ` (${money(cost, currency)})` : '');
   const blocks: unknown[] = [
     { type: 'header', text: { type: 'plain_text', text: headline.slice(0, 150) } },
-    ...anomalies.map((a) => ({
-      type: 'section',
-      text: {
-        type: 'mrkdwn',
-        text:
-          `${SEVERITY_ICON[a.severity]} *${a.warehouse}* on *${a.usageDate}* — ${a.direction === 'spike' ? 'above' : 'below'} expected\n` +
-          `Actual *${fmt(a.actual)}* credits vs expected *${fmt(a.expected)}* ` +
-          `(${a.excessCredits >= 0 ? '+' : ''}${fmt(a.excessCredits)}, ${percent(a)}` +
-          (a.excessCost !== null && a.currency ? `, ${money(a.excessCost, a.currency)}` : '') +
-          `) · severity ${a.severity}`,
-      },
-    })),
+    ...anomalies.flatMap(anomalyBlocks),
     {
       type: 'context',
       elements: [
@@ -65,6 +72,65 @@ export function buildAlertMessage(anomalies: readonly AlertAnomaly[], keys: stri
     },
   ];
   return { text: headline, blocks, metadata: { event_type: 'snowpatrol_anomaly_alert', event_payload: { keys } } };
+}
+
+/** One anomaly: its numbers, then its buttons while it is open, or what became of it. */
+function anomalyBlocks(a: AlertAnomaly): unknown[] {
+  const resolved = a.status === 'resolved';
+  const headline = resolved
+    ? `~*${a.warehouse}* on *${a.usageDate}*~ — no longer anomalous after the restatement`
+    : `${SEVERITY_ICON[a.severity]} *${a.warehouse}* on *${a.usageDate}* — ${a.direction === 'spike' ? 'above' : 'below'} expected`;
+  const numbers =
+    `${resolved ? 'Now ' : 'Actual '}*${fmt(a.actual)}* credits vs expected *${fmt(a.expected)}* ` +
+    `(${a.excessCredits >= 0 ? '+' : ''}${fmt(a.excessCredits)}, ${percent(a)}` +
+    (a.excessCost !== null && a.currency ? `, ${money(a.excessCost, a.currency)}` : '') +
+    `) · severity ${a.severity} · model #${a.modelVersionId}`;
+  const was = a.was
+    ? `\n_Restated by Snowflake: was ${fmt(a.was.actual)} vs ${fmt(a.was.expected)} ` +
+      `(${a.was.excessCredits >= 0 ? '+' : ''}${fmt(a.was.excessCredits)}), ${a.was.severity}_`
+    : '';
+  const blocks: unknown[] = [{ type: 'section', text: { type: 'mrkdwn', text: `${headline}\n${numbers}${was}` } }];
+  const outcome = outcomeLine(a);
+  if (outcome) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: outcome }] });
+  else if (a.id !== undefined && (a.status ?? 'open') === 'open') blocks.push(feedbackButtons(a.id));
+  return blocks;
+}
+
+/** What someone did about the anomaly, if anything. */
+function outcomeLine(a: AlertAnomaly): string | undefined {
+  if (a.snooze)
+    return `:zzz: ${a.warehouse} snoozed until ${a.snooze.until.slice(0, 16).replace('T', ' ')} UTC by ${who(a.snooze.author)}`;
+  if (!a.feedback) return undefined;
+  const said = {
+    confirmed: ':white_check_mark: Acknowledged',
+    false_positive: ':no_entry_sign: Marked not an anomaly',
+    expected_change: ':calendar: Marked expected (planned work)',
+  }[a.feedback.verdict];
+  return `${said} by ${who(a.feedback.author)} at ${a.feedback.at.slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** Slack user ids render as mentions; other authors (the CLI's) as they are. */
+const who = (author: string) => (/^U[A-Z0-9]+$/.test(author) ? `<@${author}>` : author);
+
+function feedbackButtons(id: number): unknown {
+  const button = (action: string, text: string, style?: 'primary' | 'danger') => ({
+    type: 'button',
+    action_id: action,
+    text: { type: 'plain_text', text },
+    value: String(id),
+    ...(style ? { style } : {}),
+  });
+  return {
+    type: 'actions',
+    block_id: `anomaly-${id}`,
+    elements: [
+      button(ALERT_ACTIONS.acknowledge, 'Acknowledge', 'primary'),
+      button(ALERT_ACTIONS.snooze1, 'Snooze 1 day'),
+      button(ALERT_ACTIONS.snooze7, 'Snooze 7 days'),
+      button(ALERT_ACTIONS.falsePositive, 'Not an anomaly', 'danger'),
+      button(ALERT_ACTIONS.expected, 'Expected (planned)'),
+    ],
+  };
 }
 
 function money(amount: number, currency: string): string {
@@ -108,37 +174,41 @@ export function buildLateDataMessage(
   };
 }
 
-/** One restated alert: the anomaly as it is now and what its alert said. */
-export interface RestatedAlert {
-  anomaly: AlertAnomaly & { status: string };
-  before: { actual: number; expected: number; excessCredits: number; severity: string };
+/** What a failure alert says: the stage, the error after the retries, and where to look. */
+export interface FailureNotice {
+  stage: string;
+  error: string;
+  asOf: string;
+  workflowId: string;
+  key: string;
+  runUrl: string;
 }
 
-/**
- * The update of alerts already sent, after Snowflake restated their days (late or corrected metering): the
- * Slack transport edits the original messages (chat.update) with it; the outbox keeps it next to them.
- */
-export function buildAlertUpdateMessage(items: readonly RestatedAlert[], keys: string[], runUrl: string): AlertMessage {
-  const text = `Updated ${items.length} Snowflake spend ${items.length === 1 ? 'alert' : 'alerts'}: the metering was restated`;
+/** The alert a run posts when a stage failed after its retries (what Airflow's on_failure_callback did). */
+export function buildFailureMessage(notice: FailureNotice): AlertMessage {
+  const text = `snowpatrol run for ${notice.asOf} failed in stage ${notice.stage}`;
+  const error = notice.error.length > 2500 ? `${notice.error.slice(0, 2500)}…` : notice.error;
   return {
     text,
     blocks: [
-      { type: 'header', text: { type: 'plain_text', text: text.slice(0, 150) } },
-      ...items.map(({ anomaly: a, before: b }) => ({
+      { type: 'header', text: { type: 'plain_text', text: `:x: ${text}`.slice(0, 150) } },
+      {
         type: 'section',
         text: {
           type: 'mrkdwn',
-          text:
-            a.status === 'resolved'
-              ? `~*${a.warehouse}* on *${a.usageDate}*~ — no longer anomalous after the restatement ` +
-                `(now ${fmt(a.actual)} credits vs ${fmt(a.expected)} expected)`
-              : `${SEVERITY_ICON[a.severity]} *${a.warehouse}* on *${a.usageDate}* — now *${fmt(a.actual)}* credits vs ` +
-                `*${fmt(a.expected)}* expected (${a.excessCredits >= 0 ? '+' : ''}${fmt(a.excessCredits)}) · severity ${a.severity}\n` +
-                `_was ${fmt(b.actual)} vs ${fmt(b.expected)} (${b.excessCredits >= 0 ? '+' : ''}${fmt(b.excessCredits)}), ${b.severity}_`,
+          text: `*Stage:* ${notice.stage}\n*Workflow:* \`${notice.workflowId}\`\n*Error:*\n\`\`\`${error.replace(/```/g, "'''")}\`\`\``,
         },
-      })),
-      { type: 'context', elements: [{ type: 'mrkdwn', text: `<${runUrl}|Open the run in Temporal>` }] },
+      },
+      {
+        type: 'context',
+        elements: [
+          {
+            type: 'mrkdwn',
+            text: `<${notice.runUrl}|Open the run in Temporal> · fix the cause, then reset or re-run the day (\`snowpatrol run --as-of ${notice.asOf}\`)`,
+          },
+        ],
+      },
     ],
-    metadata: { event_type: 'snowpatrol_anomaly_alert_update', event_payload: { keys } },
+    metadata: { event_type: 'snowpatrol_failure', event_payload: { keys: [notice.key] } },
   };
 }

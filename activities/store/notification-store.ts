@@ -1,9 +1,11 @@
 /**
  * `notifications`: the exactly-once ledger of alerts. An alert is claimed (pending) before it is delivered and
- * marked sent after; a claim whose delivery did not finish is picked up again by the next attempt.
+ * marked sent, with the message's reference, after; a claim whose delivery did not finish is picked up again by
+ * the next attempt, which first looks for the message it may have posted (reconciliation).
  */
-import { and, eq, gte, lte, ne, notExists, sql } from 'drizzle-orm';
-import { anomalies, notifications } from '../../schemas/tables';
+import { and, desc, eq, gte, inArray, isNull, lte, ne, notExists, sql } from 'drizzle-orm';
+import type { AlertAnomaly } from '../slack/block-kit';
+import { anomalies, feedback, notifications, snoozes } from '../../schemas/tables';
 import type { Db } from './database';
 import type { AnomalyRow } from './anomaly-store';
 
@@ -33,20 +35,44 @@ export async function unalertedAnomalies(db: Db, from: string, to: string): Prom
     .orderBy(anomalies.usageDate, anomalies.warehouse);
 }
 
-/** Claim alerts for these anomalies (insert pending, or count another attempt); sent ones are not claimed. */
-export async function claimAlerts(db: Db, items: AnomalyRow[], channel: string): Promise<AnomalyRow[]> {
+/** A claimed alert: the anomaly, and whether an earlier attempt may already have posted it. */
+export interface ClaimedAlert {
+  anomaly: AnomalyRow;
+  /** Attempts including this one; above 1, an earlier attempt may have posted before it could record. */
+  attempts: number;
+  /** When the alert was first claimed: a message an earlier attempt posted is newer than this. */
+  claimedAt: Date;
+}
+
+/**
+ * Claim alerts for these anomalies (insert pending, or count another attempt); sent ones are not claimed.
+ * The run's Web UI link is kept so later edits of the message still link the run that found it.
+ */
+export async function claimAlerts(
+  db: Db,
+  items: AnomalyRow[],
+  channel: string,
+  runUrl: string,
+): Promise<ClaimedAlert[]> {
   if (items.length === 0) return [];
   const claimed = await db
     .insert(notifications)
-    .values(items.map((a) => ({ idempotencyKey: alertKey(a), anomalyId: a.id, channel, attempts: 1 })))
+    .values(items.map((a) => ({ idempotencyKey: alertKey(a), anomalyId: a.id, channel, runUrl, attempts: 1 })))
     .onConflictDoUpdate({
       target: notifications.idempotencyKey,
-      set: { attempts: sql`${notifications.attempts} + 1`, channel },
+      set: { attempts: sql`${notifications.attempts} + 1`, channel, runUrl },
       setWhere: ne(notifications.status, 'sent'),
     })
-    .returning({ anomalyId: notifications.anomalyId });
-  const ids = new Set(claimed.map((c) => c.anomalyId));
-  return items.filter((a) => ids.has(a.id));
+    .returning({
+      anomalyId: notifications.anomalyId,
+      attempts: notifications.attempts,
+      createdAt: notifications.createdAt,
+    });
+  const byId = new Map(claimed.map((c) => [c.anomalyId, c]));
+  return items.flatMap((a) => {
+    const c = byId.get(a.id);
+    return c ? [{ anomaly: a, attempts: c.attempts, claimedAt: c.createdAt }] : [];
+  });
 }
 
 /** What an alert tells about an anomaly, rounded as shown: a restatement that changes it updates the alert. */
@@ -57,6 +83,8 @@ export interface AlertedEvidence {
   severity: string;
   /** `resolved` once re-scoring found the day ordinary after all; otherwise `open`. */
   state: 'open' | 'resolved';
+  /** What the alert first said, once a restatement has changed it. */
+  original?: Omit<AlertedEvidence, 'original'>;
 }
 
 const tenth = (x: number) => Math.round(x * 10) / 10;
@@ -79,7 +107,7 @@ const sameEvidence = (a: AlertedEvidence, b: AlertedEvidence) =>
   a.severity === b.severity &&
   a.state === b.state;
 
-/** Mark claimed alerts delivered, with where they went (outbox file, or later a Slack message ts) and what they said. */
+/** Mark claimed alerts delivered, with where they went (outbox file or Slack message) and what they said. */
 export async function markAlertsSent(db: Db, items: AnomalyRow[], messageRef: string): Promise<void> {
   for (const a of items) {
     await db
@@ -111,14 +139,104 @@ export async function restatedAlerts(
   });
 }
 
-/** Record that the alerts of these anomalies now say what the anomalies say. */
-export async function markAlertsUpdated(db: Db, items: AnomalyRow[]): Promise<void> {
-  for (const a of items) {
+/** Record that the alerts of these anomalies now say what the anomalies say (keeping what they first said). */
+export async function markAlertsUpdated(
+  db: Db,
+  items: readonly { anomaly: AnomalyRow; before: AlertedEvidence }[],
+): Promise<void> {
+  for (const { anomaly, before } of items) {
+    const { original, ...first } = before;
     await db
       .update(notifications)
-      .set({ alerted: alertedEvidence(a) })
-      .where(eq(notifications.anomalyId, a.id));
+      .set({ alerted: { ...alertedEvidence(anomaly), original: original ?? first } })
+      .where(eq(notifications.anomalyId, anomaly.id));
   }
+}
+
+/** Sent alerts dated from … to whose chart is not attached yet: anomaly and message. */
+export async function alertsWithoutChart(
+  db: Db,
+  from: string,
+  to: string,
+): Promise<{ anomaly: AnomalyRow; messageRef: string }[]> {
+  const rows = await db
+    .select({ anomaly: anomalies, messageRef: notifications.messageRef })
+    .from(notifications)
+    .innerJoin(anomalies, eq(anomalies.id, notifications.anomalyId))
+    .where(
+      and(
+        eq(notifications.status, 'sent'),
+        isNull(notifications.chartRef),
+        gte(anomalies.usageDate, from),
+        lte(anomalies.usageDate, to),
+      ),
+    )
+    .orderBy(anomalies.usageDate, anomalies.warehouse);
+  return rows.flatMap((r) => (r.messageRef ? [{ anomaly: r.anomaly, messageRef: r.messageRef }] : []));
+}
+
+/** Record where the charts of these anomalies' alerts went. */
+export async function markChartsAttached(db: Db, anomalyIds: number[], chartRef: string): Promise<void> {
+  if (anomalyIds.length === 0) return;
+  await db.update(notifications).set({ chartRef }).where(inArray(notifications.anomalyId, anomalyIds));
+}
+
+/** The message an anomaly was alerted in, if it was. */
+export async function alertOf(db: Db, anomalyId: number): Promise<{ messageRef: string; channel: string } | undefined> {
+  const [row] = await db
+    .select({ messageRef: notifications.messageRef, channel: notifications.channel })
+    .from(notifications)
+    .where(and(eq(notifications.anomalyId, anomalyId), eq(notifications.status, 'sent')));
+  return row?.messageRef ? { messageRef: row.messageRef, channel: row.channel } : undefined;
+}
+
+/**
+ * Everything one posted message shows, as it stands now: its anomalies with their status, latest verdict,
+ * snooze and restatement, the idempotency keys it carries and the run it links. Re-rendering from this is how
+ * the message is edited in place (a restatement, a button click).
+ */
+export async function messageContent(
+  db: Db,
+  messageRef: string,
+): Promise<{ items: AlertAnomaly[]; keys: string[]; runUrl: string } | undefined> {
+  const rows = await db
+    .select({
+      anomaly: anomalies,
+      key: notifications.idempotencyKey,
+      alerted: notifications.alerted,
+      runUrl: notifications.runUrl,
+    })
+    .from(notifications)
+    .innerJoin(anomalies, eq(anomalies.id, notifications.anomalyId))
+    .where(eq(notifications.messageRef, messageRef))
+    .orderBy(anomalies.usageDate, anomalies.warehouse);
+  if (rows.length === 0) return undefined;
+  const ids = rows.map((r) => r.anomaly.id);
+  const verdicts = await db
+    .select()
+    .from(feedback)
+    .where(inArray(feedback.anomalyId, ids))
+    .orderBy(desc(feedback.createdAt), desc(feedback.id));
+  const latest = new Map<number, (typeof verdicts)[number]>();
+  for (const v of verdicts) if (!latest.has(v.anomalyId)) latest.set(v.anomalyId, v);
+  const warehouses = [...new Set(rows.map((r) => r.anomaly.warehouse))];
+  const snoozed = await db.select().from(snoozes).where(inArray(snoozes.warehouse, warehouses));
+  const snoozeOf = new Map(snoozed.map((s) => [s.warehouse, s]));
+  const items = rows.map(({ anomaly: a, alerted }): AlertAnomaly => {
+    const v = latest.get(a.id);
+    const s = snoozeOf.get(a.warehouse);
+    const original = (alerted as AlertedEvidence | null)?.original;
+    return {
+      ...a,
+      direction: a.direction,
+      severity: a.severity,
+      status: a.status,
+      ...(v ? { feedback: { verdict: v.verdict, author: v.author, at: v.createdAt.toISOString() } } : {}),
+      ...(s && s.until > new Date() ? { snooze: { until: s.until.toISOString(), author: s.author } } : {}),
+      ...(original ? { was: original } : {}),
+    };
+  });
+  return { items, keys: rows.map((r) => r.key), runUrl: rows.find((r) => r.runUrl)?.runUrl ?? '' };
 }
 
 /** How many alerts have been sent, ever. */

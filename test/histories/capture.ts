@@ -11,14 +11,15 @@
  * workflow code before the script reports success.
  *
  * Only re-capture after an intentional workflow change that is guarded with `patched()` (README, Replay), once the
- * old histories replay: they are what proves that runs started before the change still replay.
+ * old histories replay: they are what proves that runs started before the change still replay. To add the history
+ * of a new workflow type without touching the others, name it: `npx tsx test/histories/capture.ts snoozeWarehouse`.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { type Client, ScheduleOverlapPolicy } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { resolveTemporalCli } from '../../client/temporal-cli';
-import { TASK_QUEUE, WORKFLOW_TYPES, workflowIdFor, type Stage } from '../../schemas/constants';
+import { snoozeWorkflowId, TASK_QUEUE, WORKFLOW_TYPES, workflowIdFor, type Stage } from '../../schemas/constants';
 import type { PipelineResult } from '../../schemas/results';
 import { replayHistories } from '../../worker/replay';
 import { startTemporal } from '../helpers/temporal';
@@ -49,9 +50,15 @@ async function main(): Promise<void> {
   log('Starting a Temporal dev server and a worker…');
   const env = await startTemporal();
   const captured: { workflowType: string; workflowId: string }[] = [];
+  const only = process.argv.slice(2);
+  const wanted = (type: string) => only.length === 0 || only.includes(type);
   try {
     const worker = await startTestWorker(env, SEED);
     try {
+      if (wanted(WORKFLOW_TYPES.snooze)) {
+        captured.push({ workflowType: WORKFLOW_TYPES.snooze, workflowId: await runSnooze(env.client) });
+      }
+      if (only.length > 0 && !only.some((type) => type !== WORKFLOW_TYPES.snooze)) return await writeAll();
       log(`Running ${WORKFLOW_TYPES.pipeline} ${JSON.stringify(INPUT)}…`);
       const result: PipelineResult = await env.client.workflow.execute(WORKFLOW_TYPES.pipeline, {
         taskQueue: TASK_QUEUE,
@@ -69,16 +76,19 @@ async function main(): Promise<void> {
         captured.push({ workflowType: WORKFLOW_TYPES[stage], workflowId: workflowIdFor(stage, AS_OF) });
       }
       captured.push({ workflowType: WORKFLOW_TYPES.scheduled, workflowId: await runScheduled(env.client) });
-
-      for (const { workflowType, workflowId } of captured) {
-        const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
-        fs.writeFileSync(path.join(OUT_DIR, `${workflowType}.json`), `${historyToJSON(history)}\n`);
-      }
+      await writeAll();
     } finally {
       await worker.stop();
     }
   } finally {
     await env.teardown();
+  }
+
+  async function writeAll(): Promise<void> {
+    for (const { workflowType, workflowId } of captured) {
+      const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+      fs.writeFileSync(path.join(OUT_DIR, `${workflowType}.json`), `${historyToJSON(history)}\n`);
+    }
   }
 
   log('Replaying the captured files against the current workflow code…');
@@ -97,6 +107,19 @@ async function main(): Promise<void> {
   if (reports.some((r) => !r.ok)) throw new Error('a captured history does not replay');
   const missing = Object.values(WORKFLOW_TYPES).filter((type) => !captured.some((c) => c.workflowType === type));
   if (missing.length > 0) log(`note: no history captured for ${missing.join(', ')}: add a run of it here`);
+}
+
+/** A two-second snooze: mute, durable timer, unmute. Returns its workflow id. */
+async function runSnooze(client: Client): Promise<string> {
+  const workflowId = snoozeWorkflowId('ACME_PROD.ETL_WH');
+  log(`Running ${WORKFLOW_TYPES.snooze} for 2 seconds…`);
+  const until = new Date(Date.now() + 2000).toISOString();
+  await client.workflow.execute(WORKFLOW_TYPES.snooze, {
+    taskQueue: TASK_QUEUE,
+    workflowId,
+    args: [{ warehouse: 'ACME_PROD.ETL_WH', until, author: 'capture' }],
+  });
+  return workflowId;
 }
 
 /**

@@ -1,12 +1,14 @@
 /**
  * Exactly once, also when Snowflake restates a day: an anomaly already alerted is never alerted again, but when
- * re-scoring changes what its alert said (late or corrected metering), one update goes out with the same
- * idempotency key — and none when nothing changed. Real Postgres, the real notify activity, the outbox.
+ * re-scoring changes what its alert said (late or corrected metering), the alert is edited in place, keeping its
+ * idempotency key — and not edited when nothing changed. Real Postgres, the real notify activity, the outbox
+ * transport (the Slack transport's chat.update is tested in slack-alerts.test.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createNotifyActivities } from '../../activities/notify-activities';
+import { OutboxTransport } from '../../activities/slack/outbox-transport';
 import { resolveIfOpen, upsertAnomaly, type AnomalyFinding } from '../../activities/store/anomaly-store';
 import { openDatabase, type Database } from '../../activities/store/database';
 import { insertModelVersion } from '../../activities/store/model-store';
@@ -64,9 +66,12 @@ afterAll(async () => {
 function send() {
   const notify = createNotifyActivities({
     db: database.db,
-    outboxDir,
+    transport: new OutboxTransport(outboxDir),
+    alerts: { channel: 'snowpatrol-alerts', routes: [] },
     webUiUrl: 'http://localhost:8233',
     namespace: 'default',
+    featureVersion: 'test',
+    charts: false,
   });
   return new MockActivityEnvironment().run(notify.sendAnomalyAlerts, {
     from: DAY,
@@ -87,30 +92,34 @@ test('an anomaly is alerted once; sending again changes nothing', async () => {
   expect(files('alert-')).toHaveLength(1);
 });
 
-test('a restated day updates its alert once, with the same key and what it said before', async () => {
+test('a restated day edits its alert in place, once, keeping the key and saying what it said before', async () => {
+  const [file] = files('alert-');
+  const keys = read(file).metadata.event_payload.keys;
   await upsertAnomaly(database.db, { ...finding, actual: 95, excessCredits: 45, excessCost: 135, severity: 'medium' });
 
   expect(await send()).toMatchObject({ alerted: 0, updated: 1 });
-  const updates = files('alert-update-');
-  expect(updates).toHaveLength(1);
-  const update = read(updates[0]);
-  const original = read(files('alert-').find((f) => !f.startsWith('alert-update-'))!);
-  expect(update.metadata.event_payload.keys).toEqual(original.metadata.event_payload.keys);
-  expect(JSON.stringify(update.blocks)).toContain('now *95.0* credits');
-  expect(JSON.stringify(update.blocks)).toContain('was 120.0 vs 50.0');
+  expect(files('alert-')).toEqual([file]);
+  const edited = read(file);
+  expect(edited.updates).toBe(1);
+  expect(edited.metadata.event_payload.keys).toEqual(keys);
+  expect(JSON.stringify(edited.blocks)).toContain('Actual *95.0* credits vs expected *50.0*');
+  expect(JSON.stringify(edited.blocks)).toContain('was 120.0 vs 50.0 (+70.0), high');
 
-  // Re-scoring the same restated numbers again is not another update.
+  // Re-scoring the same restated numbers again is not another edit.
   await upsertAnomaly(database.db, { ...finding, actual: 95, excessCredits: 45, excessCost: 135, severity: 'medium' });
   expect(await send()).toMatchObject({ alerted: 0, updated: 0 });
-  expect(files('alert-update-')).toHaveLength(1);
+  expect(read(file).updates).toBe(1);
 });
 
-test('a restatement that makes the day ordinary says so in an update', async () => {
+test('a restatement that makes the day ordinary says so in the same message', async () => {
   await resolveIfOpen(database.db, finding.warehouse, DAY);
 
   expect(await send()).toMatchObject({ alerted: 0, updated: 1 });
-  const updates = files('alert-update-');
-  expect(updates).toHaveLength(2);
-  const texts = updates.map((f) => JSON.stringify(read(f).blocks));
-  expect(texts.some((t) => t.includes('no longer anomalous'))).toBe(true);
+  const [file] = files('alert-');
+  expect(files('alert-')).toHaveLength(1);
+  expect(read(file).updates).toBe(2);
+  const text = JSON.stringify(read(file).blocks);
+  expect(text).toContain('no longer anomalous');
+  // What the alert first said survives a second restatement.
+  expect(text).toContain('was 120.0 vs 50.0 (+70.0), high');
 });

@@ -39,6 +39,7 @@ describe('loadConfig', () => {
         pauseOnFailure: false,
       },
       detection: DETECTION_DEFAULTS,
+      alerts: { channel: 'snowpatrol-alerts', routes: [], slack: undefined },
     });
   });
 
