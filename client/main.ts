@@ -19,6 +19,7 @@ import { modelsListCommand, modelsPromoteCommand, modelsRollbackCommand, modelsS
 import { anomaliesCommand, anomalyFeedbackCommand } from './commands/queries';
 import { installReplayRuntime, replayCommand } from './commands/replay';
 import { workerCommand } from './commands/worker';
+import { slackCommand, snoozeCommand } from './commands/slack';
 import { dateArg, directionsArg, intArg, sourceArg, verdictArg, versionArg, yesterday } from './options';
 import { addDays } from '../schemas/dates';
 
@@ -274,6 +275,26 @@ function program(): Command {
     .command('worker')
     .description('run a worker on task queue "snowpatrol" until SIGINT/SIGTERM')
     .action(async () => workerCommand(loadConfig()));
+
+  cli
+    .command('slack')
+    .description('run the Slack app (alert buttons, /snowpatrol) until SIGINT/SIGTERM; needs SLACK_* and DATABASE_URL')
+    .action(async () => slackCommand(loadConfig()));
+
+  cli
+    .command('snooze <warehouse>')
+    .description("mute a warehouse's alerts for some days (a durable timer ends it; a new snooze replaces it)")
+    .option('--days <n>', 'how long, 1-90 days', intArg(1, 90), 1)
+    .option('--author <name>', 'who snoozed it (default: $USER)')
+    .option('--json', 'print JSON', false)
+    .action(async (warehouse: string, o: { days: number; author?: string; json: boolean }) =>
+      snoozeCommand(loadConfig(), {
+        warehouse,
+        days: o.days,
+        author: o.author ?? process.env.USER ?? 'unknown',
+        json: o.json,
+      }),
+    );
 
   cli
     .command('dev-server')

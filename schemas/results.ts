@@ -48,6 +48,11 @@ export interface NotifyResult {
   alreadyAlerted: number;
   /** Alerts already sent whose day was restated and that were updated. */
   updated: number;
+  /** Anomalies not alerted because their warehouse was snoozed (absent in runs before snoozes existed). */
+  snoozed?: number;
+  /** Messages posted (absent in runs before Slack delivery existed). */
+  messages?: number;
+  /** The first new message: an outbox file, or `slack:<channel>:<ts>`. */
   destination: string | null;
 }
 

@@ -32,6 +32,8 @@ export async function notifyAnomalies(raw?: NotifyInput): Promise<NotifyResult> 
         alerted: sent.alerted,
         alreadyAlerted: sent.alreadyAlerted,
         updated: sent.updated,
+        snoozed: sent.snoozed,
+        messages: sent.messages,
         destination: sent.destination,
       };
     },

@@ -1,6 +1,8 @@
 /** `snowpatrol run` and `snowpatrol demo`: the pipeline for one day, with an in-process worker by default. */
 import { listAnomalies } from '../../activities/store/anomaly-store';
+import path from 'node:path';
 import { addDays } from '../../schemas/dates';
+import type { NotifyResult } from '../../schemas/results';
 import type { Config } from '../../schemas/config';
 import { withApp } from '../app';
 import { progress } from '../options';
@@ -49,9 +51,7 @@ export async function pipelineCommand(config: Config, opts: PipelineCommandOptio
       `Anomalies ${from} → ${opts.asOf}:`,
       anomaliesTable(anomalies),
       '',
-      run.result.notify?.destination
-        ? `Block Kit alert: ${run.result.notify.destination}`
-        : `Block Kit alerts: ${config.outboxDir} (nothing new this run)`,
+      alertsLine(config, run.result.notify),
       `Web UI: ${run.url}`,
       app.temporal.description.startsWith('dev server started here')
         ? '  (the dev server stops with this command; `npm run dev-server` brings the Web UI back with this history)'
@@ -60,4 +60,14 @@ export async function pipelineCommand(config: Config, opts: PipelineCommandOptio
     ];
     process.stdout.write(`${out.filter((l, i) => l !== '' || out[i - 1] !== '').join('\n')}\n`);
   });
+}
+
+/** Where this run's alerts went: Slack messages, or the outbox files (the demo path, no token). */
+function alertsLine(config: Config, notify: NotifyResult | null): string {
+  if (!notify) return 'Alerts: off (--no-notify)';
+  const slack = config.alerts.slack !== undefined;
+  const where = slack ? `Slack (default channel ${config.alerts.channel})` : `outbox ${config.outboxDir}`;
+  if (!notify.destination) return `Alerts: ${where} — nothing new this run`;
+  const first = slack ? notify.destination : path.relative(process.cwd(), notify.destination);
+  return `Alerts: ${notify.alerted} anomaly alert(s) in ${notify.messages ?? 1} message(s) to ${where}; first: ${first}`;
 }

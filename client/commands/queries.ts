@@ -1,4 +1,10 @@
 /** `snowpatrol anomalies` and `anomalies feedback`: the state database directly. */
+import fs from 'node:fs';
+import { refreshMessage } from '../../activities/notify-activities';
+import { createAlertTransport } from '../../activities/slack/create-transport';
+import { parseSlackRef } from '../../activities/slack/transport';
+import { alertOf } from '../../activities/store/notification-store';
+import type { Db } from '../../activities/store/database';
 import { listAnomalies } from '../../activities/store/anomaly-store';
 import { recordFeedback, type FeedbackVerdict } from '../../activities/store/feedback-store';
 import type { Config } from '../../schemas/config';
@@ -30,11 +36,27 @@ export async function anomalyFeedbackCommand(
       comment: opts.comment,
     });
     if (feedbackId === undefined) throw new Error(`no anomaly with id ${opts.id} (see \`snowpatrol anomalies\`)`);
+    const edited = await refreshAlertOf(config, db, opts.id);
     printResult(
       opts.json,
-      { anomalyId: opts.id, feedbackId, verdict: opts.verdict },
+      { anomalyId: opts.id, feedbackId, verdict: opts.verdict, alertEdited: edited },
       `Recorded ${opts.verdict} for anomaly ${opts.id}` +
-        (opts.verdict === 'confirmed' ? '.' : '; the day leaves the next training set.'),
+        (opts.verdict === 'confirmed' ? '.' : '; the day leaves the next training set.') +
+        (edited ? ' Its alert now says so.' : ''),
     );
   });
+}
+
+/**
+ * Show a verdict given here in the anomaly's alert too, when the alert went out through the transport this
+ * configuration has (a Slack message needs SLACK_BOT_TOKEN; an outbox file needs to be on this machine).
+ */
+async function refreshAlertOf(config: Config, db: Db, anomalyId: number): Promise<boolean> {
+  const alert = await alertOf(db, anomalyId);
+  if (!alert) return false;
+  const transport = createAlertTransport(config.alerts, config.outboxDir);
+  const slackMessage = parseSlackRef(alert.messageRef) !== undefined;
+  if (slackMessage !== (transport.kind === 'slack')) return false;
+  if (!slackMessage && !fs.existsSync(alert.messageRef)) return false;
+  return refreshMessage(db, transport, alert.messageRef);
 }

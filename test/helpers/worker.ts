@@ -8,6 +8,7 @@ import { openSource } from '../../activities/sources';
 import { openDatabase, type Database } from '../../activities/store/database';
 import { createSnowpatrolWorker } from '../../worker/create-worker';
 import type { PriceSettings, SnowflakeSettings } from '../../schemas/snowflake-config';
+import type { AlertSettings } from '../../schemas/slack-config';
 import { createTestDatabase } from './postgres';
 
 export interface TestWorker {
@@ -26,6 +27,10 @@ export interface TestWorkerOptions {
   taskQueue?: string;
   /** Share an existing database instead of creating one. */
   databaseUrl?: string;
+  /** Where alerts go (default: the outbox, channel `snowpatrol-alerts`); with `slack` set, the Slack fake. */
+  alerts?: AlertSettings;
+  /** Attach charts to alerts (default true). */
+  charts?: boolean;
 }
 
 export async function startTestWorker(
@@ -51,6 +56,8 @@ export async function startTestWorker(
       namespace,
       prices: options.prices,
       temporalClient: env.client,
+      alerts: options.alerts,
+      charts: options.charts,
     }),
     maxConcurrentActivities: 4,
     taskQueue: options.taskQueue,

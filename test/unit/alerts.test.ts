@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AlertAnomaly } from '../../activities/slack/block-kit';
-import { buildAlertMessage } from '../../activities/slack/block-kit';
+import { ALERT_ACTIONS, buildAlertMessage, buildFailureMessage } from '../../activities/slack/block-kit';
 import { writeOutboxMessage } from '../../activities/report/outbox';
 import { tempDir } from '../fixtures/temp-dir';
 
@@ -115,6 +115,105 @@ describe('buildAlertMessage', () => {
 
   it('is pure: the same anomalies give the same message', () => {
     expect(buildAlertMessage(anomalies, keys, RUN_URL)).toEqual(message);
+  });
+});
+
+describe('buttons and what became of each anomaly', () => {
+  interface ActionsBlock {
+    type: string;
+    block_id?: string;
+    elements?: { action_id: string; value: string; text: { text: string } }[];
+  }
+  const actions = (blocks: unknown[]) => (blocks as ActionsBlock[]).filter((b) => b.type === 'actions');
+
+  it('an open anomaly with an id gets the five feedback buttons, each carrying its id', () => {
+    const [block] = actions(buildAlertMessage([anomaly({ id: 41, status: 'open' })], ['k'], RUN_URL).blocks);
+    expect(block.block_id).toBe('anomaly-41');
+    expect(block.elements?.map((e) => [e.action_id, e.text.text, e.value])).toEqual([
+      [ALERT_ACTIONS.acknowledge, 'Acknowledge', '41'],
+      [ALERT_ACTIONS.snooze1, 'Snooze 1 day', '41'],
+      [ALERT_ACTIONS.snooze7, 'Snooze 7 days', '41'],
+      [ALERT_ACTIONS.falsePositive, 'Not an anomaly', '41'],
+      [ALERT_ACTIONS.expected, 'Expected (planned)', '41'],
+    ]);
+  });
+
+  it('an anomaly without an id (the demo table) gets no buttons', () => {
+    expect(actions(buildAlertMessage([anomaly()], ['k'], RUN_URL).blocks)).toEqual([]);
+  });
+
+  it('after a verdict the buttons give way to who said what, when', () => {
+    const acked = anomaly({
+      id: 41,
+      status: 'acked',
+      feedback: { verdict: 'confirmed', author: 'U0ALICE', at: '2026-11-21T09:15:00.000Z' },
+    });
+    const fp = anomaly({
+      id: 42,
+      usageDate: '2026-11-19',
+      status: 'false_positive',
+      feedback: { verdict: 'false_positive', author: 'bob', at: '2026-11-21T10:00:00.000Z' },
+    });
+    const message = buildAlertMessage([acked, fp], ['a', 'b'], RUN_URL);
+    expect(actions(message.blocks)).toEqual([]);
+    const text = JSON.stringify(message.blocks);
+    expect(text).toContain('Acknowledged by <@U0ALICE> at 2026-11-21 09:15 UTC');
+    expect(text).toContain('Marked not an anomaly by bob at 2026-11-21 10:00 UTC');
+  });
+
+  it('a snoozed warehouse says until when and who snoozed it', () => {
+    const message = buildAlertMessage(
+      [anomaly({ id: 5, status: 'open', snooze: { until: '2026-11-28T09:00:00.000Z', author: 'U0BOB' } })],
+      ['k'],
+      RUN_URL,
+    );
+    expect(actions(message.blocks)).toEqual([]);
+    expect(JSON.stringify(message.blocks)).toContain('ACME_PROD.ETL_WH snoozed until 2026-11-28 09:00 UTC by <@U0BOB>');
+  });
+
+  it('a restated anomaly shows the new numbers and what the alert first said', () => {
+    const message = buildAlertMessage(
+      [
+        anomaly({
+          id: 5,
+          actual: 95,
+          excessCredits: 45,
+          was: { actual: 120, expected: 50, excessCredits: 70, severity: 'high' },
+        }),
+      ],
+      ['k'],
+      RUN_URL,
+    );
+    expect(JSON.stringify(message.blocks)).toContain('Restated by Snowflake: was 120.0 vs 50.0 (+70.0), high');
+  });
+});
+
+describe('buildFailureMessage', () => {
+  const notice = {
+    stage: 'ingest',
+    error: 'SourceError: csv:missing.csv: no such file',
+    asOf: '2026-11-20',
+    workflowId: 'snowpatrol-pipeline-2026-11-20',
+    key: 'failure:snowpatrol-pipeline-2026-11-20:run-1',
+    runUrl: RUN_URL,
+  };
+
+  it('names the stage, the error and the run, and carries its key', () => {
+    const message = buildFailureMessage(notice);
+    expect(message.text).toBe('snowpatrol run for 2026-11-20 failed in stage ingest');
+    const text = JSON.stringify(message.blocks);
+    expect(text).toContain('*Stage:* ingest');
+    expect(text).toContain('SourceError: csv:missing.csv: no such file');
+    expect(text).toContain(`<${RUN_URL}|Open the run in Temporal>`);
+    expect(message.metadata).toEqual({ event_type: 'snowpatrol_failure', event_payload: { keys: [notice.key] } });
+  });
+
+  it('cuts a huge error and cannot be broken out of its code block', () => {
+    const message = buildFailureMessage({ ...notice, error: `\`\`\`${'x'.repeat(5000)}` });
+    const section = JSON.stringify(message.blocks[1]);
+    expect(section).toContain('…');
+    expect(section.length).toBeLessThan(3000);
+    expect((section.match(/```/g) ?? []).length).toBe(2);
   });
 });
 
