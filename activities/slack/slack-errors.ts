@@ -3,12 +3,7 @@
  * (network, 5xx, Slack-side errors), or stop — a setting or an invitation is wrong and retrying cannot fix it;
  * the message says what to do.
  */
-import {
-  WebAPIHTTPError,
-  WebAPIPlatformError,
-  WebAPIRateLimitedError,
-  WebAPIRequestError,
-} from '@slack/web-api';
+import { WebAPIHTTPError, WebAPIPlatformError, WebAPIRateLimitedError, WebAPIRequestError } from '@slack/web-api';
 
 /** A Slack answer that only a person can fix (token, scopes, channel membership). Never retried. */
 export class SlackConfigError extends Error {
@@ -35,7 +30,16 @@ export class SlackUnavailableError extends Error {
   }
 }
 
-const SCOPES = 'chat:write, files:write, channels:history, groups:history, channels:read, groups:read';
+/** The bot scopes snowpatrol needs (docs/slack-app-manifest.json asks for these, plus `commands`). */
+export const BOT_SCOPES = [
+  'chat:write',
+  'files:write',
+  'channels:history',
+  'groups:history',
+  'channels:read',
+  'groups:read',
+] as const;
+const SCOPES = BOT_SCOPES.join(', ');
 
 /** How to fix each Slack error that retrying cannot fix. */
 const FIXES: Record<string, (channel: string | undefined) => string> = {
@@ -52,9 +56,18 @@ const FIXES: Record<string, (channel: string | undefined) => string> = {
   not_in_channel: (ch) => `the bot is not in channel ${ch ?? '(unknown)'}: invite it there with /invite @snowpatrol`,
   is_archived: (ch) => `channel ${ch ?? '(unknown)'} is archived: unarchive it or route its alerts elsewhere`,
   restricted_action: (ch) => `the workspace does not let the bot post in ${ch ?? 'this channel'}: ask an admin`,
-  invalid_blocks: () => 'Slack rejected the message layout (invalid_blocks): this is a snowpatrol bug, please report it',
+  invalid_blocks: () =>
+    'Slack rejected the message layout (invalid_blocks): this is a snowpatrol bug, please report it',
   msg_too_long: () => 'the message is too long for Slack: this is a snowpatrol bug, please report it',
 };
+
+/** Errors about one channel (membership, existence, permissions there): other channels can still be posted to. */
+const CHANNEL_ERRORS = new Set(['channel_not_found', 'not_in_channel', 'is_archived', 'restricted_action']);
+
+/** Whether `err` only concerns the channel it was about, so delivery to other channels may go on. */
+export function isChannelConfigError(err: unknown): err is SlackConfigError {
+  return err instanceof SlackConfigError && CHANNEL_ERRORS.has(err.slackError);
+}
 
 /** The error for a Slack answer only a person can fix, with how to fix it. */
 export function slackConfigError(code: string, method: string, channel?: string): SlackConfigError {
