@@ -92,7 +92,18 @@ export async function withApp<T>(config: Config, options: AppOptions, fn: (app: 
     const client = new Client({ connection, namespace: temporal.namespace });
     const abort = new AbortController();
     cleanup.push(async () => abort.abort());
-    const call = <R>(fn: () => Promise<R>) => client.withAbortSignal(abort.signal, fn);
+    // One child signal per call, unhooked when the call ends: the client leaves its listeners on the signal it is
+    // given, so sharing one signal across a long run's progress polls would pile them up.
+    const call = async <R>(fn: () => Promise<R>) => {
+      const child = new AbortController();
+      const forward = () => child.abort();
+      abort.signal.addEventListener('abort', forward, { once: true });
+      try {
+        return await client.withAbortSignal(child.signal, fn);
+      } finally {
+        abort.signal.removeEventListener('abort', forward);
+      }
+    };
     const app: AppSession = { config, database, temporal, client, call };
     if (!options.worker) return await fn(app);
 

@@ -1,4 +1,5 @@
 /** Human-readable output: tables of anomalies and models, and a pipeline summary. */
+import path from 'node:path';
 import type { AnomalyRow } from '../activities/store/anomaly-store';
 import type { ModelSummary } from '../activities/store/model-store';
 import type { PipelineResult } from '../schemas/results';
@@ -81,11 +82,20 @@ export function pipelineSummary(r: PipelineResult): string {
   if (r.notify) {
     lines.push(
       r.notify.alerted > 0
-        ? `notify    ${r.notify.alerted} new alert(s) written to ${r.notify.destination}` +
+        ? `notify    ${r.notify.alerted} new alert(s) in ${r.notify.messages ?? 1} message(s), first: ${shortRef(r.notify.destination)}` +
             (r.notify.alreadyAlerted ? ` (${r.notify.alreadyAlerted} already alerted)` : '')
         : `notify    no new alerts (${r.notify.alreadyAlerted} anomalies already alerted earlier)`,
     );
     if (r.notify.updated) lines.push(`          ${r.notify.updated} alert(s) updated: their days were restated`);
+    if (r.notify.snoozed)
+      lines.push(`          ${r.notify.snoozed} anomaly(ies) not alerted: their warehouse is snoozed`);
   } else lines.push('notify    skipped (--no-notify)');
   return lines.join('\n');
+}
+
+/** An outbox file relative to the working directory when it is under it; a Slack reference as it is. */
+function shortRef(ref: string | null): string {
+  if (!ref || !path.isAbsolute(ref)) return String(ref);
+  const relative = path.relative(process.cwd(), ref);
+  return relative.startsWith('..') ? ref : relative;
 }

@@ -62,12 +62,10 @@ export async function pipelineCommand(config: Config, opts: PipelineCommandOptio
   });
 }
 
-/** Where this run's alerts went: Slack messages, or the outbox files (the demo path, no token). */
+/** Where alerts go: Slack, or the outbox files (the demo path, no token). */
 function alertsLine(config: Config, notify: NotifyResult | null): string {
   if (!notify) return 'Alerts: off (--no-notify)';
-  const slack = config.alerts.slack !== undefined;
-  const where = slack ? `Slack (default channel ${config.alerts.channel})` : `outbox ${config.outboxDir}`;
-  if (!notify.destination) return `Alerts: ${where} — nothing new this run`;
-  const first = slack ? notify.destination : path.relative(process.cwd(), notify.destination);
-  return `Alerts: ${notify.alerted} anomaly alert(s) in ${notify.messages ?? 1} message(s) to ${where}; first: ${first}`;
+  return config.alerts.slack
+    ? `Alerts: Slack (default channel ${config.alerts.channel}; buttons need \`snowpatrol slack\` running)`
+    : `Alerts: ${path.relative(process.cwd(), config.outboxDir) || '.'}/ (Block Kit JSON + chart PNGs; set SLACK_BOT_TOKEN to post to Slack)`;
 }

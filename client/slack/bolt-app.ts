@@ -15,6 +15,9 @@ export const SLASH_COMMAND = '/snowpatrol';
 /** Where Slack sends events, interactivity and slash commands (the app manifest's request URLs). */
 export const EVENTS_PATH = '/slack/events';
 
+/** How long a slash command may take before it is acknowledged with an interim reply (Slack allows 3 s). */
+export const ACK_DEADLINE_MS = 2000;
+
 export interface SlackAppOptions extends Omit<InteractionDeps, 'transport'> {
   slack: SlackConnection;
   /** Override SLACK_PORT (0: any free port, for tests). */
@@ -76,12 +79,25 @@ export async function startSlackApp(options: SlackAppOptions): Promise<RunningSl
     }
   });
 
-  app.command(SLASH_COMMAND, async ({ ack, command }) => {
-    const reply = await handleSlashCommand(deps, command.text, command.user_id).catch(
-      (err: unknown) => `snowpatrol could not do that: ${(err as Error).message}`,
+  app.command(SLASH_COMMAND, async ({ ack, command, respond }) => {
+    const work = handleSlashCommand(deps, command.text, command.user_id)
+      .catch((err: unknown) => `snowpatrol could not do that: ${(err as Error).message}`)
+      .then((reply) => {
+        log(`${command.user_id} ran ${SLASH_COMMAND} ${command.text}: ${reply.split('\n')[0]}`);
+        return reply;
+      });
+    // Slack gives up on a command not acknowledged within 3 s (the user sees operation_timeout and Bolt answers
+    // 404), though the work goes on. A slow answer (Temporal busy or far away) follows through the response_url.
+    const quick = await within(ACK_DEADLINE_MS, work);
+    if (quick !== undefined) {
+      await ack({ response_type: 'ephemeral', text: quick });
+      return;
+    }
+    await ack({ response_type: 'ephemeral', text: `Working on \`${SLASH_COMMAND} ${command.text.trim()}\`…` });
+    const reply = await work;
+    await respond({ response_type: 'ephemeral', text: reply }).catch((err: unknown) =>
+      log(`could not answer ${SLASH_COMMAND} ${command.text}: ${(err as Error).message}`),
     );
-    log(`${command.user_id} ran ${SLASH_COMMAND} ${command.text}: ${reply.split('\n')[0]}`);
-    await ack({ response_type: 'ephemeral', text: reply });
   });
 
   app.error(async (err) => log(`Slack app error: ${err.message}`));
@@ -95,4 +111,17 @@ export async function startSlackApp(options: SlackAppOptions): Promise<RunningSl
   const port = (server.address() as AddressInfo).port;
   log(`Slack app listening on http://0.0.0.0:${port}${EVENTS_PATH} (buttons and ${SLASH_COMMAND})`);
   return { port, mode: 'http', stop: () => app.stop().then(() => undefined) };
+}
+
+/** The value of `work` if it settles within `ms`, else undefined (the work goes on). */
+async function within<T>(ms: number, work: Promise<T>): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -39,10 +39,20 @@ test('demo runs the whole pipeline on embedded defaults and reports what it foun
   expect(run.stdout).toMatch(/ACME_PROD\.\w+\s+2026-03-\d\d\s+[\d.]+\s+[\d.]+/);
   expect(run.stdout).toContain(`/namespaces/default/workflows/snowpatrol-pipeline-${AS_OF}/`);
 
+  // One Block Kit message and, beside it, one chart per alerted anomaly.
   const outbox = fs.readdirSync(path.join(home, 'outbox'));
-  expect(outbox).toHaveLength(1);
-  expect(run.stdout).toContain(`Block Kit alert: ${path.join(home, 'outbox', outbox[0])}`);
-  expect(JSON.parse(fs.readFileSync(path.join(home, 'outbox', outbox[0]), 'utf8')).blocks.length).toBeGreaterThan(2);
+  const messages = outbox.filter((f) => f.endsWith('.json'));
+  expect(messages).toHaveLength(1);
+  expect(run.stdout).toContain(`first: ${path.join(home, 'outbox', messages[0])}`);
+  const message = JSON.parse(fs.readFileSync(path.join(home, 'outbox', messages[0]), 'utf8'));
+  expect(message.blocks.length).toBeGreaterThan(2);
+  const keys: string[] = message.metadata.event_payload.keys;
+  const charts = outbox.filter((f) => f.endsWith('.png'));
+  expect(charts).toHaveLength(keys.length);
+  for (const key of keys) {
+    const [, warehouse, day] = key.split(':');
+    expect(charts).toContainEqual(expect.stringContaining(`-${warehouse}-${day}.png`));
+  }
   // The dev server it started is gone, and its history is kept for the Web UI.
   expect(await isListening('127.0.0.1', devPort)).toBe(false);
   expect(fs.existsSync(path.join(home, 'temporal.db'))).toBe(true);
@@ -55,7 +65,7 @@ test('a second demo run loads nothing new and sends no alert twice', async () =>
   expect(run.stdout).toContain('0 new or changed');
   expect(run.stdout).toMatch(/train\s+6 models .* \(0 new, 6 reused; 6 champion\)/);
   expect(run.stdout).toMatch(/notify\s+no new alerts \(\d+ anomalies already alerted earlier\)/);
-  expect(fs.readdirSync(path.join(home, 'outbox'))).toHaveLength(1);
+  expect(fs.readdirSync(path.join(home, 'outbox')).filter((f) => f.endsWith('.json'))).toHaveLength(1);
 
   const listed = await runCli(['anomalies', '--from', '2026-03-04', '--to', AS_OF, '--json'], env);
   expect(listed.code).toBe(0);
