@@ -16,7 +16,7 @@ import {
 } from './slack/block-kit';
 import { renderChartPng } from './slack/chart';
 import { groupByChannel } from './slack/routing';
-import { SlackUnavailableError } from './slack/slack-errors';
+import { isChannelConfigError, SlackConfigError, SlackUnavailableError } from './slack/slack-errors';
 import { messageKeys, type AlertTransport, type ChartImage } from './slack/transport';
 import { listAnomalies, type AnomalyRow } from './store/anomaly-store';
 import { chartDays } from './store/chart-store';
@@ -66,7 +66,7 @@ export interface SendAlertsResult {
   updated: number;
   /** Anomalies not alerted because their warehouse is snoozed. */
   snoozed: number;
-  /** Messages posted this time. */
+  /** Messages posted this time (including one an earlier attempt of this delivery posted and this one found). */
   messages: number;
   /** Where the first new message went (outbox file or Slack reference); null when nothing was posted. */
   destination: string | null;
@@ -143,16 +143,28 @@ export function createNotifyActivities(deps: NotifyDeps) {
         const runLink = link(input.workflowId, input.runId);
         const refs: string[] = [];
         const alerted: AnomalyRow[] = [];
+        // A channel the bot cannot post to (not invited, archived, misspelt in a route) must not silence the
+        // others: their alerts go out, then the run fails, non-retryably, saying what to fix.
+        const blocked: SlackConfigError[] = [];
         for (const [channel, items] of groupByChannel(pending, deps.alerts.routes, deps.alerts.channel)) {
-          for (let i = 0; i < items.length; i += ANOMALIES_PER_MESSAGE) {
-            const chunk = items.slice(i, i + ANOMALIES_PER_MESSAGE);
-            const claimed = await claimAlerts(deps.db, chunk, channel, runLink);
-            const sent = await deliverAlerts(deps, channel, claimed, runLink, `alert-${input.to}`);
-            refs.push(...sent.posted);
-            alerted.push(...claimed.map((c) => c.anomaly));
+          try {
+            for (let i = 0; i < items.length; i += ANOMALIES_PER_MESSAGE) {
+              const chunk = items.slice(i, i + ANOMALIES_PER_MESSAGE);
+              const claimed = await claimAlerts(deps.db, chunk, channel, runLink);
+              const sent = await deliverAlerts(deps, channel, claimed, runLink, `alert-${input.to}`);
+              refs.push(...sent.posted);
+              alerted.push(...claimed.map((c) => c.anomaly));
+            }
+          } catch (err) {
+            if (!isChannelConfigError(err)) throw err;
+            blocked.push(err);
           }
         }
         if (deps.charts !== false) await attachMissingCharts(deps, input.from, input.to);
+        if (blocked.length > 0) {
+          const [first] = blocked;
+          throw new SlackConfigError(blocked.map((e) => e.message).join('\n'), first.slackError, first.method);
+        }
         const lines = alerted.map(
           (a) => `${a.warehouse} ${a.usageDate}: ${a.actual.toFixed(1)} credits vs ${a.expected.toFixed(1)} expected`,
         );
@@ -190,6 +202,7 @@ async function deliverAlerts(
   label: string,
 ): Promise<{ posted: string[] }> {
   let toPost = claimed;
+  let reconciled: string[] = [];
   const retried = claimed.filter((c) => c.attempts > 1);
   if (retried.length > 0) {
     const since = new Date(Math.min(...retried.map((c) => c.claimedAt.getTime())));
@@ -207,14 +220,16 @@ async function deliverAlerts(
       await markAlertsSent(deps.db, anomalies, ref);
       Context.current().log.info('reconciled an alert posted by an earlier attempt', { ref, alerts: anomalies.length });
     }
+    // An earlier attempt of this delivery posted these: they count as this run's messages.
+    reconciled = [...byRef.keys()];
     toPost = claimed.filter((c) => !found.has(alertKey(c.anomaly)));
   }
-  if (toPost.length === 0) return { posted: [] };
+  if (toPost.length === 0) return { posted: reconciled };
   const anomalies = toPost.map((c) => c.anomaly);
   const message = buildAlertMessage(anomalies, anomalies.map(alertKey), runLink);
   const ref = await deps.transport.post(channel, message, label);
   await markAlertsSent(deps.db, anomalies, ref);
-  return { posted: [ref] };
+  return { posted: [...reconciled, ref] };
 }
 
 /**

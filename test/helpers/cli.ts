@@ -16,7 +16,7 @@ export interface CliResult {
 export function isolatedEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env = { ...process.env };
   for (const key of Object.keys(env)) {
-    if (key.startsWith('SNOWPATROL_') || key.startsWith('TEMPORAL_') || key === 'DATABASE_URL') delete env[key];
+    if (/^(SNOWPATROL_|TEMPORAL_|SLACK_|SNOWFLAKE_)/.test(key) || key === 'DATABASE_URL') delete env[key];
   }
   return { ...env, ...extra };
 }

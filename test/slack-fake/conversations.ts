@@ -1,4 +1,4 @@
-/** conversations.history and conversations.replies, with Slack's bounds and cursor pagination. */
+/** conversations.history, .replies and .list, with Slack's bounds and cursor pagination. */
 import { flag, limit, optionalString, requiredString, type Args, type Handler } from './args';
 import { SlackApiError, renderMessage, tsToMicros, type SlackState } from './state';
 import type { FakeMessage } from './types';
@@ -56,7 +56,40 @@ const replies: Handler = (args, { state }) => {
   return page(state, [parent, ...rest.filter(keep)], args, 1000);
 };
 
+/**
+ * The workspace's channels, in the fake's order, paged by `limit` (Slack's cap 1000) and `cursor`. The fake's
+ * channels are all public and unarchived, so `types` and `exclude_archived` never narrow the answer.
+ */
+const list: Handler = (args, { state }) => {
+  const channels = state.listChannels();
+  let start = 0;
+  const cursor = optionalString(args, 'cursor');
+  if (cursor !== undefined) {
+    const decoded = Buffer.from(cursor, 'base64').toString('utf8');
+    const index = decoded.startsWith('after:') ? channels.findIndex((c) => c.id === decoded.slice(6)) : -1;
+    if (index === -1) throw new SlackApiError('invalid_cursor');
+    start = index + 1;
+  }
+  const pageSize = limit(args, 'limit', 100, 1000);
+  const slice = channels.slice(start, start + pageSize);
+  const hasMore = start + pageSize < channels.length;
+  return {
+    channels: slice.map((c) => ({
+      id: c.id,
+      name: c.name,
+      is_channel: true,
+      is_member: c.member !== false,
+      is_private: false,
+      is_archived: false,
+    })),
+    response_metadata: {
+      next_cursor: hasMore ? Buffer.from(`after:${slice[slice.length - 1].id}`).toString('base64') : '',
+    },
+  };
+};
+
 export const conversationMethods: Record<string, Handler> = {
   'conversations.history': history,
   'conversations.replies': replies,
+  'conversations.list': list,
 };

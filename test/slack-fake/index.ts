@@ -1,6 +1,6 @@
 /**
- * A test-only Slack Web API on 127.0.0.1: the calls SnowPatrol makes (auth.test, chat.*, conversations.history and
- * .replies, the filesUploadV2 trio), with Slack's errors, a record of every call and injectable faults. Point the real
+ * A test-only Slack Web API on 127.0.0.1: the calls SnowPatrol makes (auth.test, chat.*, conversations.history,
+ * .replies and .list, the filesUploadV2 trio), with Slack's errors, a record of every call and injectable faults. Point the real
  * client at it with `new WebClient(fake.token, { slackApiUrl: fake.apiUrl })`.
  */
 import { FaultQueue } from './faults';

@@ -70,6 +70,11 @@ export class SlackState {
     return channel;
   }
 
+  /** Every channel, in the order the fake was given them. */
+  listChannels(): readonly FakeChannel[] {
+    return this.channels;
+  }
+
   findMessage(channelId: string, ts: unknown): FakeMessage | undefined {
     return this.messages.find((m) => m.channel === channelId && m.ts === ts);
   }

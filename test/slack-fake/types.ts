@@ -19,7 +19,7 @@ export interface RecordedCall {
   method: string;
   /** The parsed request body (plus query string); JSON-valued fields such as `blocks` are decoded. */
   args: Record<string, unknown>;
-  /** Date.now() when the request body had arrived. */
+  /** Date.now() when the request arrived (before its body was read). */
   at: number;
   /** HTTP status sent, or that would have been sent when `dropped`. */
   status: number;

@@ -3,6 +3,7 @@ import {
   LogLevel,
   WebClient,
   type ConversationsHistoryResponse,
+  type ConversationsListResponse,
   type KnownBlock,
   type RetryOptions,
 } from '@slack/web-api';
@@ -86,6 +87,46 @@ describe('Slack Web API fake, driven by the real WebClient', () => {
     const byHashName = await slack.chat.postMessage({ channel: '#finance-data', text: 'by #name' });
     expect([byName.channel, byHashName.channel]).toEqual(['C0FINANCE', 'C0FINANCE']);
     expect(fake.messages('#finance-data').map((m) => m.text)).toEqual(['by name', 'by #name']);
+  });
+
+  it('lists the channels with their ids and whether the bot is a member, page by page', async () => {
+    const all = await slack.conversations.list({ types: 'public_channel,private_channel', exclude_archived: true });
+    expect(all.channels).toEqual([
+      {
+        id: 'C0ALERTS',
+        name: 'snowpatrol-alerts',
+        is_channel: true,
+        is_member: true,
+        is_private: false,
+        is_archived: false,
+      },
+      {
+        id: 'C0FINANCE',
+        name: 'finance-data',
+        is_channel: true,
+        is_member: true,
+        is_private: false,
+        is_archived: false,
+      },
+      {
+        id: 'C0NOTJOINED',
+        name: 'not-joined',
+        is_channel: true,
+        is_member: false,
+        is_private: false,
+        is_archived: false,
+      },
+    ]);
+    expect(all.response_metadata?.next_cursor).toBe('');
+
+    const pages: string[][] = [];
+    for await (const page of slack.paginate('conversations.list', { limit: 2 })) {
+      pages.push(((page as ConversationsListResponse).channels ?? []).map((c) => c.name ?? ''));
+    }
+    expect(pages).toEqual([['snowpatrol-alerts', 'finance-data'], ['not-joined']]);
+    await expect(slack.conversations.list({ cursor: 'bm90LWEtY3Vyc29y' })).rejects.toMatchObject({
+      data: { error: 'invalid_cursor' },
+    });
   });
 
   it('pages history newest first and honours exclusive and inclusive bounds', async () => {
