@@ -6,6 +6,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { runUrl } from '../schemas/links';
+import { withHeartbeat } from './heartbeat';
 import type { AlertRoute } from '../schemas/slack-config';
 import {
   buildAlertMessage,
@@ -302,7 +303,9 @@ async function attachMissingCharts(deps: NotifyDeps, from: string, to: string): 
 /** A rate limit longer than the in-call wait becomes a retry after exactly the delay Slack asked for. */
 async function retryable<T>(work: () => Promise<T>): Promise<T> {
   try {
-    return await work();
+    // Heartbeat while delivering: a worker that dies mid-delivery is noticed within the heartbeat timeout, and
+    // the retry reconciles what it had posted.
+    return await withHeartbeat(Context.current(), () => ({ delivering: true }), work);
   } catch (err) {
     if (err instanceof SlackUnavailableError && err.retryAfterSeconds !== undefined) {
       throw ApplicationFailure.create({

@@ -46,9 +46,13 @@ export const training = proxyActivities<Activities>({
   },
 });
 
-/** Delivering alerts: idempotent by key, so retries never duplicate. */
+/**
+ * Delivering alerts: idempotent by key, so retries never duplicate. Heartbeats every 10 s, so a worker that dies
+ * mid-delivery is retried (and its posts reconciled) within 45 s rather than at the 5-minute timeout.
+ */
 export const delivery = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '45 seconds',
   retry: {
     initialInterval: '5s',
     backoffCoefficient: 2,
@@ -64,6 +68,7 @@ export const delivery = proxyActivities<Activities>({
  */
 export const notice = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
+  heartbeatTimeout: '45 seconds',
   retry: {
     initialInterval: '2s',
     backoffCoefficient: 2,

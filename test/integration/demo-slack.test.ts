@@ -10,7 +10,7 @@ import { freePort, isolatedEnv, runCli } from '../helpers/cli';
 import { temporalCliPath } from '../helpers/temporal';
 import { startSlackFake, type SlackFake } from '../slack-fake';
 
-const AS_OF = '2026-03-31';
+const AS_OF = '2026-03-21';
 let home: string;
 let env: NodeJS.ProcessEnv;
 let fake: SlackFake;
@@ -51,7 +51,7 @@ test('with a token, the demo alerts through Slack, charts in the thread, and wri
 }, 240_000);
 
 test('a verdict given with the CLI edits the Slack alert in place', async () => {
-  const listed = await runCli(['anomalies', '--from', '2026-03-25', '--to', AS_OF, '--json'], env);
+  const listed = await runCli(['anomalies', '--from', '2026-03-15', '--to', AS_OF, '--json'], env);
   expect(listed.code).toBe(0);
   const [first] = JSON.parse(listed.stdout) as { id: number; warehouse: string }[];
 

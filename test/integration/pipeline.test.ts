@@ -15,6 +15,7 @@ import { DETECTION_DEFAULTS } from '../../schemas/detection-config';
 import { DEFAULTS } from '../../schemas/inputs';
 import type { Database } from '../../activities/store/database';
 import { listAnomalies } from '../../activities/store/anomaly-store';
+import { ANOMALIES_PER_MESSAGE } from '../../activities/notify-activities';
 import { TASK_QUEUE, WORKFLOW_TYPES, workflowIdFor } from '../../schemas/constants';
 import { addDays } from '../../schemas/dates';
 import type { PipelineResult } from '../../schemas/results';
@@ -84,16 +85,22 @@ test('finds the injected anomalies, point in time, and alerts each one once', as
     expect(anomaly.excessCost).toBeCloseTo(anomaly.excessCredits * price, 9);
   }
 
-  // One alert per anomaly, all delivered into one Block Kit message in the outbox.
+  // One alert per anomaly, in as few Block Kit messages as Slack's block limit allows, a chart beside each.
   const sent = await database.db.select().from(notifications);
   expect(sent).toHaveLength(found.length);
   expect(sent.every((n) => n.status === 'sent')).toBe(true);
-  expect(result.notify).toMatchObject({ alerted: found.length, alreadyAlerted: 0 });
+  const messageCount = Math.ceil(found.length / ANOMALIES_PER_MESSAGE);
+  expect(result.notify).toMatchObject({ alerted: found.length, alreadyAlerted: 0, messages: messageCount });
   const files = fs.readdirSync(outboxDir);
-  expect(files).toHaveLength(1);
-  const message = JSON.parse(fs.readFileSync(path.join(outboxDir, files[0]), 'utf8'));
-  for (const anomaly of found) expect(JSON.stringify(message.blocks)).toContain(anomaly.warehouse);
-  expect(message.metadata.event_payload.keys).toHaveLength(found.length);
+  const messages = files
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => JSON.parse(fs.readFileSync(path.join(outboxDir, f), 'utf8')));
+  expect(messages).toHaveLength(messageCount);
+  const keys = messages.flatMap((m) => m.metadata.event_payload.keys as string[]);
+  expect(keys.sort()).toEqual(found.map((a) => `anomaly-alert:${a.warehouse}:${a.usageDate}`).sort());
+  const text = JSON.stringify(messages.map((m) => m.blocks));
+  for (const anomaly of found) expect(text).toContain(`*${anomaly.warehouse}* on *${anomaly.usageDate}*`);
+  expect(files.filter((f) => f.endsWith('.png'))).toHaveLength(found.length);
 });
 
 test('running the same day again adds no rows, no models and no alerts', async () => {
