@@ -2,7 +2,10 @@
 import type { SlackFakeFaults } from './types';
 
 export type Fault =
-  { kind: 'rateLimit'; retryAfterSeconds: number } | { kind: 'fail'; error: string } | { kind: 'dropAfterHandling' };
+  | { kind: 'rateLimit'; retryAfterSeconds: number }
+  | { kind: 'fail'; error: string }
+  | { kind: 'dropAfterHandling' }
+  | { kind: 'hangAfterHandling' };
 
 export class FaultQueue implements SlackFakeFaults {
   private readonly queued = new Map<string, Fault[]>();
@@ -17,6 +20,10 @@ export class FaultQueue implements SlackFakeFaults {
 
   dropAfterHandlingNext(method: string, times = 1): void {
     this.add(method, { kind: 'dropAfterHandling' }, times);
+  }
+
+  hangAfterHandlingNext(method: string, times = 1): void {
+    this.add(method, { kind: 'hangAfterHandling' }, times);
   }
 
   reset(): void {

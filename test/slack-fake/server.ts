@@ -93,6 +93,10 @@ async function handleApi(
   }
   if (fault?.kind === 'fail') return answer(res, call, 200, { ok: false, error: fault.error });
   const result = perform(deps, origin, method, args, req.headers.authorization);
+  if (fault?.kind === 'hangAfterHandling') {
+    Object.assign(call, { status: 200, ok: result.ok === true, error: result.error, dropped: true });
+    return;
+  }
   if (fault?.kind === 'dropAfterHandling') {
     Object.assign(call, { status: 200, ok: result.ok === true, error: result.error, dropped: true });
     res.socket?.destroy();

@@ -70,6 +70,11 @@ export interface SlackFakeFaults {
   failNext(method: string, error: string, times?: number): void;
   /** Perform the call (a message IS posted), then destroy the socket without answering. */
   dropAfterHandlingNext(method: string, times?: number): void;
+  /**
+   * Perform the call, then never answer (the socket stays open until the client gives up or the fake stops):
+   * the poster is stuck between posting and learning the ts — where a test can kill it.
+   */
+  hangAfterHandlingNext(method: string, times?: number): void;
   /** Forget every queued fault. */
   reset(): void;
 }
