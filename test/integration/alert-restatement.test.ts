@@ -11,7 +11,7 @@ import { createNotifyActivities } from '../../activities/notify-activities';
 import { OutboxTransport } from '../../activities/slack/outbox-transport';
 import { resolveIfOpen, upsertAnomaly, type AnomalyFinding } from '../../activities/store/anomaly-store';
 import { openDatabase, type Database } from '../../activities/store/database';
-import { insertModelVersion } from '../../activities/store/model-store';
+import { insertStubModel } from '../fixtures/model-version';
 import { tempDir } from '../fixtures/temp-dir';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 
@@ -25,26 +25,11 @@ beforeAll(async () => {
   testDb = await createTestDatabase();
   database = await openDatabase({ databaseUrl: testDb.url });
   outboxDir = path.join(tempDir(), 'outbox');
-  const { row: model } = await insertModelVersion(database.db, {
-    warehouse: 'ACME_PROD.ETL_WH',
-    algorithm: 'test',
-    params: {},
-    seed: 1,
-    trainedFrom: '2026-08-01',
-    trainedTo: '2026-10-31',
-    featureVersion: 'test',
-    dataFingerprint: 'fingerprint',
-    artifact: '{}',
-    artifactSha256: 'sha',
-    threshold: 0.6,
-    metrics: {},
-    workflowId: null,
-    runId: null,
-  });
+  const stubModelId = await insertStubModel(database.db);
   finding = {
     warehouse: 'ACME_PROD.ETL_WH',
     usageDate: DAY,
-    modelVersionId: model.id,
+    modelVersionId: stubModelId,
     score: 0.8,
     threshold: 0.6,
     actual: 120,

@@ -17,12 +17,12 @@ import { createSlackClient, SlackTransport } from '../../activities/slack/slack-
 import { upsertAnomaly } from '../../activities/store/anomaly-store';
 import { openDatabase, type Database } from '../../activities/store/database';
 import { daysExcludedFromTraining } from '../../activities/store/feedback-store';
-import { insertModelVersion } from '../../activities/store/model-store';
 import { slackAppProblems, startSlackApp, type RunningSlackApp } from '../../client/slack/bolt-app';
 import { snoozeWorkflowId, WORKFLOW_TYPES } from '../../schemas/constants';
 import type { SlackConnection } from '../../schemas/slack-config';
 import { anomalies, feedback, snoozes } from '../../schemas/tables';
 import { startSlackFake, type FakeMessage, type SlackFake } from '../slack-fake';
+import { insertStubModel } from '../fixtures/model-version';
 import { startTemporal } from '../helpers/temporal';
 import { startTestWorker, type TestWorker } from '../helpers/worker';
 
@@ -57,23 +57,7 @@ beforeAll(async () => {
     port: 0,
     log: (line) => appLog.push(line),
   });
-  const { row } = await insertModelVersion(tw.database.db, {
-    warehouse: 'ACME_PROD.ETL_WH',
-    algorithm: 'test',
-    params: {},
-    seed: 1,
-    trainedFrom: '2026-08-01',
-    trainedTo: '2026-10-31',
-    featureVersion: 'test',
-    dataFingerprint: 'fingerprint',
-    artifact: '{}',
-    artifactSha256: 'sha',
-    threshold: 0.6,
-    metrics: {},
-    workflowId: null,
-    runId: null,
-  });
-  modelVersionId = row.id;
+  modelVersionId = await insertStubModel(tw.database.db);
 });
 
 afterAll(async () => {
