@@ -3,6 +3,7 @@
  * posted, post, record — then attach charts, and edit alerts whose day was restated. Also the one-off notices:
  * late data and stage failures. The transport is Slack or the outbox; this logic is the same for both.
  */
+import fs from 'node:fs';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { runUrl } from '../schemas/links';
@@ -18,7 +19,7 @@ import {
 import { renderChartPng } from './slack/chart';
 import { groupByChannel } from './slack/routing';
 import { isChannelConfigError, SlackConfigError, SlackUnavailableError } from './slack/slack-errors';
-import { messageKeys, type AlertTransport, type ChartImage } from './slack/transport';
+import { messageKeys, parseSlackRef, type AlertTransport, type ChartImage } from './slack/transport';
 import { listAnomalies, type AnomalyRow } from './store/anomaly-store';
 import { chartDays } from './store/chart-store';
 import type { Db } from './store/database';
@@ -254,6 +255,15 @@ async function updateRestatedAlerts(deps: NotifyDeps, input: SendAlertsInput): P
   );
   Context.current().log.info('restated alerts edited in place', { alerts: restated.length, messages: refs.length });
   return restated.length;
+}
+
+/**
+ * Whether `transport` can edit the message `ref`: a Slack message needs the Slack transport (a token); an outbox
+ * file needs the outbox transport and the file on this machine.
+ */
+export function canEdit(transport: AlertTransport, ref: string): boolean {
+  if (parseSlackRef(ref)) return transport.kind === 'slack';
+  return transport.kind === 'outbox' && fs.existsSync(ref);
 }
 
 /**

@@ -247,3 +247,13 @@ export async function countSentAlerts(db: Db): Promise<number> {
     .where(eq(notifications.status, 'sent'));
   return row.n;
 }
+
+/** Messages that alerted anomalies of `warehouse` still open: what a snooze of the warehouse must re-render. */
+export async function openAlertMessagesOf(db: Db, warehouse: string): Promise<string[]> {
+  const rows = await db
+    .selectDistinct({ messageRef: notifications.messageRef })
+    .from(notifications)
+    .innerJoin(anomalies, eq(anomalies.id, notifications.anomalyId))
+    .where(and(eq(anomalies.warehouse, warehouse), eq(anomalies.status, 'open'), eq(notifications.status, 'sent')));
+  return rows.flatMap((r) => (r.messageRef ? [r.messageRef] : []));
+}

@@ -1,8 +1,6 @@
 /** `snowpatrol anomalies` and `anomalies feedback`: the state database directly. */
-import fs from 'node:fs';
-import { refreshMessage } from '../../activities/notify-activities';
+import { canEdit, refreshMessage } from '../../activities/notify-activities';
 import { createAlertTransport } from '../../activities/slack/create-transport';
-import { parseSlackRef } from '../../activities/slack/transport';
 import { alertOf } from '../../activities/store/notification-store';
 import type { Db } from '../../activities/store/database';
 import { listAnomalies } from '../../activities/store/anomaly-store';
@@ -55,8 +53,5 @@ async function refreshAlertOf(config: Config, db: Db, anomalyId: number): Promis
   const alert = await alertOf(db, anomalyId);
   if (!alert) return false;
   const transport = createAlertTransport(config.alerts, config.outboxDir);
-  const slackMessage = parseSlackRef(alert.messageRef) !== undefined;
-  if (slackMessage !== (transport.kind === 'slack')) return false;
-  if (!slackMessage && !fs.existsSync(alert.messageRef)) return false;
-  return refreshMessage(db, transport, alert.messageRef);
+  return canEdit(transport, alert.messageRef) && refreshMessage(db, transport, alert.messageRef);
 }

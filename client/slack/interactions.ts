@@ -4,13 +4,13 @@
  */
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import { refreshMessage } from '../../activities/notify-activities';
+import { canEdit, refreshMessage } from '../../activities/notify-activities';
 import { ALERT_ACTIONS } from '../../activities/slack/block-kit';
 import type { AlertTransport } from '../../activities/slack/transport';
 import { anomaliesByIds } from '../../activities/store/anomaly-store';
 import type { Db } from '../../activities/store/database';
 import { recordFeedback, type FeedbackVerdict } from '../../activities/store/feedback-store';
-import { alertOf } from '../../activities/store/notification-store';
+import { alertOf, openAlertMessagesOf } from '../../activities/store/notification-store';
 import { setSnooze } from '../../activities/store/snooze-store';
 import { snoozeWorkflowId, TASK_QUEUE, WORKFLOW_TYPES } from '../../schemas/constants';
 import { addDays, isIsoDate, toIsoDay } from '../../schemas/dates';
@@ -65,14 +65,16 @@ export async function handleAlertAction(
       false_positive: `Marked ${anomaly.warehouse} on ${anomaly.usageDate} as not an anomaly: the next training run leaves the day out.`,
       expected_change: `Marked ${anomaly.warehouse} on ${anomaly.usageDate} as expected (planned work): the next training run leaves the day out.`,
     }[verdict];
+    const alert = await alertOf(deps.db, anomalyId);
+    if (alert && canEdit(deps.transport, alert.messageRef))
+      await refreshMessage(deps.db, deps.transport, alert.messageRef);
   } else if (snoozeDays) {
+    // snooze() re-renders every open alert of the warehouse, this one included.
     const until = await snooze(deps, { warehouse: anomaly.warehouse, days: snoozeDays, author: click.user, anomalyId });
     reply = `Snoozed ${anomaly.warehouse} until ${until.toISOString().slice(0, 16).replace('T', ' ')} UTC: no alerts for it until then.`;
   } else {
     throw new Error(`unknown action "${click.actionId}"`);
   }
-  const alert = await alertOf(deps.db, anomalyId);
-  if (alert) await refreshMessage(deps.db, deps.transport, alert.messageRef);
   return reply;
 }
 
@@ -96,6 +98,10 @@ export async function snooze(
     staticSummary: `Snooze ${input.warehouse} for ${input.days} day(s)`,
   });
   await setSnooze(deps.db, { ...input, until });
+  // Every alert still showing buttons for this warehouse now says it is snoozed.
+  for (const ref of await openAlertMessagesOf(deps.db, input.warehouse)) {
+    if (canEdit(deps.transport, ref)) await refreshMessage(deps.db, deps.transport, ref);
+  }
   return until;
 }
 
