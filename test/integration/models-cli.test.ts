@@ -182,7 +182,12 @@ test('anomalies feedback records a verdict with its author and sets the anomaly 
 
   expect(run.code).toBe(0);
   const result = run.json();
-  expect(result).toEqual({ anomalyId: anomaly.id, feedbackId: expect.any(Number), verdict: 'false_positive' });
+  expect(result).toEqual({
+    anomalyId: anomaly.id,
+    feedbackId: expect.any(Number),
+    verdict: 'false_positive',
+    alertEdited: false,
+  });
   const rows = await db().select().from(feedback).where(eq(feedback.anomalyId, anomaly.id));
   expect(rows).toEqual([
     expect.objectContaining({ id: result.feedbackId, author: 'alice', verdict: 'false_positive', comment: null }),
