@@ -10,7 +10,7 @@ import { openSource } from '../activities/sources';
 import { openDatabase, type Database } from '../activities/store/database';
 import type { Config } from '../schemas/config';
 import { createSnowpatrolWorker } from '../worker/create-worker';
-import { ensureTemporal, existingTemporalAddress, type TemporalTarget } from './temporal-target';
+import { ensureTemporal, existingTemporal, type TemporalTarget } from './temporal-target';
 
 /** Open the state database named by the config (PGlite under `<home>/pglite` when DATABASE_URL is unset). */
 export function openConfiguredDatabase(config: Config): Promise<Database> {
@@ -28,13 +28,15 @@ export async function withDatabase<T>(config: Config, fn: (db: Database['db']) =
 }
 
 /**
- * Run `fn` with a client of a Temporal server that outlives this command (TEMPORAL_ADDRESS, or a dev server
- * already running), closed afterwards: for commands that must not start their own server.
+ * Run `fn` with a client of a Temporal server that outlives this command (the configured one — TEMPORAL_ADDRESS or
+ * a config file profile, with its TLS or API key — or a dev server already running), closed afterwards: for
+ * commands that must not start their own server.
  */
 export async function withExistingClient<T>(config: Config, fn: (client: Client) => Promise<T>): Promise<T> {
-  const connection = await Connection.connect({ address: await existingTemporalAddress(config) });
+  const temporal = await existingTemporal(config);
+  const connection = await Connection.connect(temporal.connectOptions);
   try {
-    return await fn(new Client({ connection, namespace: config.temporal.namespace }));
+    return await fn(new Client({ connection, namespace: temporal.namespace }));
   } finally {
     await connection.close();
   }
@@ -87,7 +89,7 @@ export async function withApp<T>(config: Config, options: AppOptions, fn: (app: 
     cleanup.push(() => temporal.stop());
     options.log(`Temporal: ${temporal.description}`);
 
-    const connection = await Connection.connect({ address: temporal.address });
+    const connection = await Connection.connect(temporal.connectOptions);
     cleanup.push(() => connection.close());
     const client = new Client({ connection, namespace: temporal.namespace });
     const abort = new AbortController();
@@ -107,7 +109,7 @@ export async function withApp<T>(config: Config, options: AppOptions, fn: (app: 
     const app: AppSession = { config, database, temporal, client, call };
     if (!options.worker) return await fn(app);
 
-    const nativeConnection = await NativeConnection.connect({ address: temporal.address });
+    const nativeConnection = await NativeConnection.connect(temporal.connectOptions);
     cleanup.push(() => nativeConnection.close());
     const worker = await createSnowpatrolWorker({
       connection: nativeConnection,

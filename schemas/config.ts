@@ -14,6 +14,7 @@ import {
   type PriceSettings,
   type SnowflakeSettings,
 } from './snowflake-config';
+import { parseTemporalConnection, temporalSecrets, type TemporalConnectionSettings } from './temporal-connection';
 
 const bool = () =>
   z
@@ -55,11 +56,21 @@ const envSchema = z.object({
   SNOWPATROL_OUTBOX_DIR: optionalText,
   SNOWPATROL_MAX_CONCURRENT_ACTIVITIES: positiveInt(4),
   SNOWPATROL_LOG_JSON: bool(),
+  SNOWPATROL_METRICS_PORT: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === '') return undefined;
+      const n = Number(value);
+      if (!/^\d+$/.test(value.trim()) || n < 1 || n > 65535) {
+        ctx.addIssue({ code: 'custom', message: `must be a port number from 1 to 65535, got "${value}"` });
+        return z.NEVER;
+      }
+      return n;
+    }),
   SNOWPATROL_DEV_SERVER_PORT: positiveInt(7233),
   SNOWPATROL_DEV_SERVER_UI_PORT: positiveInt(8233),
   SNOWPATROL_CONFIG: optionalText,
-  TEMPORAL_ADDRESS: optionalText,
-  TEMPORAL_NAMESPACE: optionalText,
   TEMPORAL_CLI_PATH: optionalText,
   DATABASE_URL: z.preprocess(
     (v) => (v === '' ? undefined : v),
@@ -79,10 +90,15 @@ export interface Config {
   webUiUrl: string;
   outboxDir: string;
   maxConcurrentActivities: number;
+  /** Logs as JSON lines (SDK runtime logger, and progress of long-running commands) instead of text. */
   logJson: boolean;
-  temporal: {
-    address: string | undefined;
-    namespace: string;
+  /** `snowpatrol worker` serves Prometheus metrics on 0.0.0.0:<port> when set. */
+  metricsPort: number | undefined;
+  /**
+   * Where Temporal is and how to connect (address, namespace, TLS, API key; from TEMPORAL_* and/or a profile of
+   * a Temporal config file); `address` unset means the embedded dev server.
+   */
+  temporal: TemporalConnectionSettings & {
     cliPath: string | undefined;
     /** Ports of the embedded dev server (used when `address` is unset). */
     devPort: number;
@@ -115,8 +131,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
   const detection = parseDetectionSettings(env);
   const file = readConfigFile(env, cwd);
   const alerts = parseAlertSettings(env, file.file);
+  const temporal = parseTemporalConnection(env, cwd);
   const problems = [
     ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)),
+    ...temporal.problems,
     ...snowflake.problems,
     ...prices.problems,
     ...schedules.problems,
@@ -135,9 +153,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     outboxDir: path.resolve(cwd, e.SNOWPATROL_OUTBOX_DIR ?? path.join(home, 'outbox')),
     maxConcurrentActivities: e.SNOWPATROL_MAX_CONCURRENT_ACTIVITIES,
     logJson: e.SNOWPATROL_LOG_JSON ?? false,
+    metricsPort: e.SNOWPATROL_METRICS_PORT,
     temporal: {
-      address: e.TEMPORAL_ADDRESS,
-      namespace: e.TEMPORAL_NAMESPACE ?? 'default',
+      ...temporal.settings,
       cliPath: e.TEMPORAL_CLI_PATH,
       devPort: e.SNOWPATROL_DEV_SERVER_PORT,
       devUiPort: e.SNOWPATROL_DEV_SERVER_UI_PORT,
@@ -156,6 +174,10 @@ export function describeConfig(config: Config): Record<string, string> {
   return {
     temporal: config.temporal.address ?? 'embedded dev server',
     namespace: config.temporal.namespace,
+    temporalSecurity: config.temporal.security,
+    ...(config.temporal.profileName !== undefined && {
+      temporalProfile: `${config.temporal.profileName} (${config.temporal.configFile})`,
+    }),
     database: config.databaseUrl ? redactUrl(config.databaseUrl) : `PGlite (${path.join(config.home, 'pglite')})`,
     source: config.source,
     snowflake: config.snowflake
@@ -165,6 +187,25 @@ export function describeConfig(config: Config): Record<string, string> {
       ? `Slack (default channel ${config.alerts.channel}, ${config.alerts.routes.length} route(s))`
       : `outbox (${config.outboxDir})`,
   };
+}
+
+/** Every secret value in the config (tokens, passwords, the API key), so logs can mask them wherever they appear. */
+export function configSecrets(config: Config): string[] {
+  const secrets = [...temporalSecrets(config.temporal)];
+  const slack = config.alerts.slack;
+  if (slack) secrets.push(slack.botToken, ...[slack.signingSecret, slack.appToken].filter((s) => s !== undefined));
+  const auth = config.snowflake?.auth;
+  if (auth?.kind === 'password') secrets.push(auth.password);
+  if (auth?.kind === 'key-pair' && auth.passphrase !== undefined) secrets.push(auth.passphrase);
+  if (config.databaseUrl) {
+    try {
+      const password = new URL(config.databaseUrl).password;
+      if (password) secrets.push(password, decodeURIComponent(password));
+    } catch {
+      // not a URL: redactUrl shows none of it anyway
+    }
+  }
+  return [...new Set(secrets.filter((s) => s.length >= 4))];
 }
 
 /**

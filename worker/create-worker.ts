@@ -2,7 +2,13 @@
 import { type NativeConnection, Worker } from '@temporalio/worker';
 import type { Activities } from '../activities';
 import { TASK_QUEUE } from '../schemas/constants';
-import { workflowBundle } from './bundle';
+import { prebuiltBundle, workflowBundle } from './bundle';
+
+/**
+ * How long a stopping worker (SIGTERM) lets running activities finish before it cancels them; a container's stop
+ * timeout must be longer.
+ */
+export const SHUTDOWN_GRACE_TIME = '30 seconds';
 
 export interface WorkerOptions {
   connection: NativeConnection;
@@ -11,6 +17,8 @@ export interface WorkerOptions {
   maxConcurrentActivities: number;
   /** Extra task queue suffix, for tests that share a server. */
   taskQueue?: string;
+  /** Run this prebuilt bundle file (`npm run bundle:workflows`) instead of the default (see `workflowBundle`). */
+  workflowBundlePath?: string;
 }
 
 export async function createSnowpatrolWorker(options: WorkerOptions): Promise<Worker> {
@@ -18,10 +26,10 @@ export async function createSnowpatrolWorker(options: WorkerOptions): Promise<Wo
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue ?? TASK_QUEUE,
-    workflowBundle: await workflowBundle(),
+    workflowBundle: options.workflowBundlePath ? prebuiltBundle(options.workflowBundlePath) : await workflowBundle(),
     activities: options.activities,
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities,
-    shutdownGraceTime: '30 seconds',
+    shutdownGraceTime: SHUTDOWN_GRACE_TIME,
     // Send heartbeat details at least every 5 s, so a retry after a crash resumes close to where work stopped.
     maxHeartbeatThrottleInterval: '5 seconds',
   });

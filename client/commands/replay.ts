@@ -130,7 +130,7 @@ async function fetchHistories(config: Config, opts: ReplayCommandOptions): Promi
   const temporal = await ensureTemporal(config, progress);
   try {
     progress(`Temporal: ${temporal.description}`);
-    const connection = await Connection.connect({ address: temporal.address });
+    const connection = await Connection.connect(temporal.connectOptions);
     try {
       const client = new Client({ connection, namespace: temporal.namespace });
       const executions: { workflowId: string; runId?: string }[] = [];

@@ -2,10 +2,11 @@
  * `snowpatrol slack`: the Slack app (alert buttons and /snowpatrol) until SIGINT/SIGTERM; and
  * `snowpatrol snooze`: the same snooze as the button, from a terminal.
  */
-import type { Config } from '../../schemas/config';
+import { configSecrets, type Config } from '../../schemas/config';
 import { createAlertTransport } from '../../activities/slack/create-transport';
+import { progressLog } from '../../worker/logging';
 import { openConfiguredDatabase, withDatabase, withExistingClient } from '../app';
-import { printResult, progress } from '../options';
+import { printResult } from '../options';
 import { slackAppProblems, startSlackApp } from '../slack/bolt-app';
 import { snooze } from '../slack/interactions';
 
@@ -18,6 +19,7 @@ export async function slackCommand(config: Config): Promise<void> {
     );
   }
   if (problems.length > 0) throw new Error(`cannot start the Slack app:\n  - ${problems.join('\n  - ')}`);
+  const log = progressLog({ json: config.logJson, secrets: configSecrets(config) });
   await withExistingClient(config, async (temporal) => {
     const database = await openConfiguredDatabase(config);
     try {
@@ -27,9 +29,9 @@ export async function slackCommand(config: Config): Promise<void> {
         temporal,
         namespace: config.temporal.namespace,
         webUiUrl: config.webUiUrl,
-        log: progress,
+        log: (line) => log(line),
       });
-      progress('Ctrl-C stops the Slack app');
+      log('Ctrl-C stops the Slack app');
       await new Promise<void>((resolve) => {
         for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
       });

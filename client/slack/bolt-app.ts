@@ -2,11 +2,12 @@
  * The snowpatrol Slack app (`snowpatrol slack`): a Bolt app that handles the alert buttons and the `/snowpatrol`
  * command. HTTP receiver on SLACK_PORT with request signatures verified against SLACK_SIGNING_SECRET (Bolt
  * refuses unsigned, wrongly signed and stale requests before any handler runs), or Socket Mode when
- * SLACK_APP_TOKEN is set.
+ * SLACK_APP_TOKEN is set. Either way `GET /healthz` on SLACK_PORT answers 200 `ok` while the app runs (the container
+ * health check); it needs no signature and reads nothing.
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { App, LogLevel } from '@slack/bolt';
+import { App, LogLevel, type CustomRoute } from '@slack/bolt';
 import { createSlackClient, SlackTransport } from '../../activities/slack/slack-transport';
 import type { SlackConnection } from '../../schemas/slack-config';
 import { handleAlertAction, handleSlashCommand, isAlertAction, type InteractionDeps } from './interactions';
@@ -14,6 +15,18 @@ import { handleAlertAction, handleSlashCommand, isAlertAction, type InteractionD
 export const SLASH_COMMAND = '/snowpatrol';
 /** Where Slack sends events, interactivity and slash commands (the app manifest's request URLs). */
 export const EVENTS_PATH = '/slack/events';
+
+/** Liveness route for container health checks: 200 `ok` (the receiver's other paths still demand Slack's signature). */
+export const HEALTH_PATH = '/healthz';
+
+const healthRoute: CustomRoute = {
+  path: HEALTH_PATH,
+  method: ['GET'],
+  handler: (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+    res.end('ok');
+  },
+};
 
 /** How long a slash command may take before it is acknowledged with an interim reply (Slack allows 3 s). */
 export const ACK_DEADLINE_MS = 2000;
@@ -50,12 +63,15 @@ export async function startSlackApp(options: SlackAppOptions): Promise<RunningSl
   const { slack } = options;
   const log = options.log ?? (() => undefined);
   const socketMode = slack.appToken !== undefined;
+  const port = options.port ?? slack.port;
   const app = new App({
     token: slack.botToken,
     clientOptions: { slackApiUrl: slack.apiUrl },
     logLevel: LogLevel.WARN,
+    customRoutes: [healthRoute],
+    // In Socket Mode, Bolt serves custom routes on an HTTP server of their own, on installerOptions.port.
     ...(socketMode
-      ? { socketMode: true, appToken: slack.appToken }
+      ? { socketMode: true, appToken: slack.appToken, installerOptions: { port } }
       : { signingSecret: slack.signingSecret, endpoints: EVENTS_PATH }),
   });
   const deps: InteractionDeps = {
@@ -104,13 +120,13 @@ export async function startSlackApp(options: SlackAppOptions): Promise<RunningSl
 
   if (socketMode) {
     await app.start();
-    log('Slack app connected in Socket Mode');
+    log(`Slack app connected in Socket Mode (health: http://0.0.0.0:${port}${HEALTH_PATH})`);
     return { port: undefined, mode: 'socket', stop: () => app.stop().then(() => undefined) };
   }
-  const server = (await app.start(options.port ?? slack.port)) as Server;
-  const port = (server.address() as AddressInfo).port;
-  log(`Slack app listening on http://0.0.0.0:${port}${EVENTS_PATH} (buttons and ${SLASH_COMMAND})`);
-  return { port, mode: 'http', stop: () => app.stop().then(() => undefined) };
+  const server = (await app.start(port)) as Server;
+  const listening = (server.address() as AddressInfo).port;
+  log(`Slack app listening on http://0.0.0.0:${listening}${EVENTS_PATH} (buttons and ${SLASH_COMMAND})`);
+  return { port: listening, mode: 'http', stop: () => app.stop().then(() => undefined) };
 }
 
 /** The value of `work` if it settles within `ms`, else undefined (the work goes on). */

@@ -31,6 +31,8 @@ export interface TestWorkerOptions {
   alerts?: AlertSettings;
   /** Attach charts to alerts (default true). */
   charts?: boolean;
+  /** Run this prebuilt workflow bundle file (`npm run bundle:workflows`) instead of bundling the checkout. */
+  workflowBundlePath?: string;
 }
 
 export async function startTestWorker(
@@ -61,6 +63,7 @@ export async function startTestWorker(
     }),
     maxConcurrentActivities: 4,
     taskQueue: options.taskQueue,
+    workflowBundlePath: options.workflowBundlePath,
   });
   const running = worker.run();
   return {

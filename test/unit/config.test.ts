@@ -27,7 +27,18 @@ describe('loadConfig', () => {
       outboxDir: path.join(CWD, '.snowpatrol', 'outbox'),
       maxConcurrentActivities: 4,
       logJson: false,
-      temporal: { address: undefined, namespace: 'default', cliPath: undefined, devPort: 7233, devUiPort: 8233 },
+      metricsPort: undefined,
+      temporal: {
+        address: undefined,
+        namespace: 'default',
+        security: 'plaintext',
+        profileName: undefined,
+        configFile: undefined,
+        profile: {},
+        cliPath: undefined,
+        devPort: 7233,
+        devUiPort: 8233,
+      },
       databaseUrl: undefined,
       snowflake: undefined,
       prices: { pricePerCredit: undefined, currency: 'USD' },
@@ -79,6 +90,19 @@ describe('loadConfig', () => {
     ['1', true],
   ])('reads SNOWPATROL_LOG_JSON=%p as %p', (value, expected) => {
     expect(loadConfig({ SNOWPATROL_LOG_JSON: value }, CWD).logJson).toBe(expected);
+  });
+
+  it.each([
+    ['9464', 9464],
+    ['', undefined],
+  ])('reads SNOWPATROL_METRICS_PORT=%p as %p', (value, expected) => {
+    expect(loadConfig({ SNOWPATROL_METRICS_PORT: value }, CWD).metricsPort).toBe(expected);
+  });
+
+  it.each(['0', '65536', 'http', '80.5'])('rejects SNOWPATROL_METRICS_PORT=%p', (value) => {
+    expect(configError({ SNOWPATROL_METRICS_PORT: value }).problems).toEqual([
+      `SNOWPATROL_METRICS_PORT: must be a port number from 1 to 65535, got "${value}"`,
+    ]);
   });
 
   it('reports every bad variable in one error', () => {
@@ -145,6 +169,7 @@ describe('describeConfig', () => {
     expect(describeConfig(loadConfig({}, CWD))).toEqual({
       temporal: 'embedded dev server',
       namespace: 'default',
+      temporalSecurity: 'plaintext',
       database: `PGlite (${path.join(CWD, '.snowpatrol', 'pglite')})`,
       source: 'demo',
       snowflake: 'not configured',
