@@ -310,6 +310,7 @@ async function bench(opts: Options, cleanup: Cleanup): Promise<void> {
     explicitPath: process.env.TEMPORAL_CLI_PATH,
     home: path.join(ROOT, '.snowpatrol'),
     log,
+    skipDownload: true, // nothing beyond loopback: the CLI comes from PATH, the cache or go install
   });
   const server = await startDevServer({
     cliPath,

@@ -10,6 +10,8 @@ export default async function globalSetup(): Promise<void> {
     explicitPath: process.env.TEMPORAL_CLI_PATH,
     home: path.resolve(__dirname, '../.snowpatrol'),
     log: (line) => process.stderr.write(`${line}\n`),
+    // Tests send nothing beyond loopback: no attempt at the SDK's download from temporal.download.
+    skipDownload: true,
   });
   process.env.SNOWPATROL_TEST_TEMPORAL_CLI = cli;
 }

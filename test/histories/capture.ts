@@ -46,6 +46,7 @@ async function main(): Promise<void> {
     explicitPath: process.env.TEMPORAL_CLI_PATH,
     home: path.join(ROOT, '.snowpatrol'),
     log,
+    skipDownload: true, // nothing beyond loopback: the CLI comes from PATH, the cache or go install
   });
   log('Starting a Temporal dev server and a worker…');
   const env = await startTemporal();
