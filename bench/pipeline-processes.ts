@@ -4,7 +4,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
 
@@ -15,17 +14,7 @@ export const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 /** Progress goes to stderr; stdout carries only the report. */
 export const log = (line: string) => process.stderr.write(`${line}\n`);
 
-/** A free TCP port on 127.0.0.1 (bound and released at once). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../test/helpers/cli';
 
 let refusing = false;
 

@@ -11,7 +11,7 @@ import { createNotifyActivities } from '../../activities/notify-activities';
 import { OutboxTransport } from '../../activities/slack/outbox-transport';
 import { resolveIfOpen, upsertAnomaly, type AnomalyFinding } from '../../activities/store/anomaly-store';
 import { openDatabase, type Database } from '../../activities/store/database';
-import { insertStubModel } from '../fixtures/model-version';
+import { insertStubModel, spikeFinding } from '../fixtures/model-version';
 import { tempDir } from '../fixtures/temp-dir';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 
@@ -26,21 +26,7 @@ beforeAll(async () => {
   database = await openDatabase({ databaseUrl: testDb.url });
   outboxDir = path.join(tempDir(), 'outbox');
   const stubModelId = await insertStubModel(database.db);
-  finding = {
-    warehouse: 'ACME_PROD.ETL_WH',
-    usageDate: DAY,
-    modelVersionId: stubModelId,
-    score: 0.8,
-    threshold: 0.6,
-    actual: 120,
-    expected: 50,
-    excessCredits: 70,
-    excessCost: 210,
-    currency: 'USD',
-    direction: 'spike',
-    severity: 'high',
-    workflowId: null,
-  };
+  finding = spikeFinding(stubModelId, { usageDate: DAY });
 });
 
 afterAll(async () => {

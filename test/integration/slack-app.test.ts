@@ -22,7 +22,7 @@ import { snoozeWorkflowId, WORKFLOW_TYPES } from '../../schemas/constants';
 import type { SlackConnection } from '../../schemas/slack-config';
 import { anomalies, feedback, snoozes } from '../../schemas/tables';
 import { startSlackFake, type FakeMessage, type SlackFake } from '../slack-fake';
-import { insertStubModel } from '../fixtures/model-version';
+import { insertStubModel, spikeFinding } from '../fixtures/model-version';
 import { startTemporal } from '../helpers/temporal';
 import { startTestWorker, type TestWorker } from '../helpers/worker';
 
@@ -94,23 +94,7 @@ function slackConnection(overrides: Partial<SlackConnection> = {}): SlackConnect
 async function alertedDay(day: string, warehouses: string[]): Promise<{ ids: number[]; message: FakeMessage }> {
   const ids: number[] = [];
   for (const warehouse of warehouses) {
-    ids.push(
-      await upsertAnomaly(tw.database.db, {
-        warehouse,
-        usageDate: day,
-        modelVersionId,
-        score: 0.8,
-        threshold: 0.6,
-        actual: 120,
-        expected: 50,
-        excessCredits: 70,
-        excessCost: 210,
-        currency: 'USD',
-        direction: 'spike',
-        severity: 'high',
-        workflowId: null,
-      }),
-    );
+    ids.push(await upsertAnomaly(tw.database.db, spikeFinding(modelVersionId, { warehouse, usageDate: day })));
   }
   const notify = createNotifyActivities({
     db: tw.database.db,
