@@ -1,4 +1,5 @@
 /** Train: one Isolation Forest per warehouse on point-in-time features, stored as an immutable version. */
+import { Context } from '@temporalio/activity';
 import type { DetectionSettings } from '../schemas/detection-config';
 import { addDays } from '../schemas/dates';
 import { trainDetector, type DetectorParams } from './ml/detector';
@@ -27,6 +28,10 @@ export interface TrainWarehouseInput {
   trainedTo: string;
   workflowId?: string;
   runId?: string;
+}
+
+export interface TrainBatchInput extends Omit<TrainWarehouseInput, 'warehouse'> {
+  warehouses: string[];
 }
 
 export type TrainWarehouseResult =
@@ -79,73 +84,92 @@ export function createTrainActivities(deps: TrainDeps) {
      * `champion` moves too when the promotion gate lets it (or at once when gating is off).
      */
     async trainWarehouseModel(input: TrainWarehouseInput): Promise<TrainWarehouseResult> {
-      const { warehouse, trainedFrom, trainedTo } = input;
-      const excluded = await daysExcludedFromTraining(deps.db, warehouse, trainedFrom, trainedTo);
-      const all = await readFeatures(deps.db, warehouse, trainedFrom, trainedTo, version);
-      const rows = all.filter((r) => !excluded.has(r.usageDate));
-      if (rows.length < settings.minTrainingDays) {
-        return {
-          warehouse,
-          status: 'skipped',
-          reason: `${rows.length} days of features, need ${settings.minTrainingDays}`,
-        };
-      }
-      const fingerprint = sha256(
-        JSON.stringify({
-          algorithm: ALGORITHM,
-          params,
-          seed: settings.seed,
-          version,
-          days: rows.map((r) => [r.usageDate, r.credits, r.trend, r.seasonal, r.residual]),
-        }),
-      );
-      const existing = await findByFingerprint(deps.db, warehouse, fingerprint);
-      if (existing) {
-        await advanceAlias(deps.db, existing, 'latest', { reason: 'training', actor });
-        const champion = await aliasTarget(deps.db, warehouse, 'champion');
-        return trained(existing, false, champion?.id === existing.id);
-      }
+      return trainOne(input);
+    },
 
-      const detector = trainDetector(rows, params, settings.seed);
-      const artifactText = serializeArtifact(detector.artifact);
-      const champion = await aliasTarget(deps.db, warehouse, 'champion');
-      // A backfill's version, trained on data older than the champion's, can never replace it: not gated.
-      const contender = !champion || champion.trainedTo <= rows[rows.length - 1].usageDate;
-      const promotion: GateComparison | null =
-        settings.promotion.gated && contender
-          ? gateCandidate(
-              rows.filter((r) => r.usageDate > addDays(trainedTo, -settings.promotion.backtestDays)),
-              { version: 0, artifact: detector.artifact, threshold: detector.threshold, filters: params.filters },
-              champion && champion.featureVersion === version ? gateModelOf(champion) : undefined,
-              settings.promotion.alertRateBudget,
-            )
-          : null;
-      const inserted = await insertModelVersion(deps.db, {
+    /**
+     * Train a batch of warehouses one after another (`trainWarehouseModel` for each), heartbeating after each:
+     * one activity per batch keeps the workflow's history short and its per-activity overhead small at
+     * organisation scale.
+     */
+    async trainWarehouseModels(input: TrainBatchInput): Promise<TrainWarehouseResult[]> {
+      const ctx = Context.current();
+      const results: TrainWarehouseResult[] = [];
+      for (const warehouse of input.warehouses) {
+        results.push(await trainOne({ ...input, warehouse }));
+        ctx.heartbeat({ done: results.length, of: input.warehouses.length });
+      }
+      return results;
+    },
+  };
+
+  async function trainOne(input: TrainWarehouseInput): Promise<TrainWarehouseResult> {
+    const { warehouse, trainedFrom, trainedTo } = input;
+    const excluded = await daysExcludedFromTraining(deps.db, warehouse, trainedFrom, trainedTo);
+    const all = await readFeatures(deps.db, warehouse, trainedFrom, trainedTo, version);
+    const rows = all.filter((r) => !excluded.has(r.usageDate));
+    if (rows.length < settings.minTrainingDays) {
+      return {
         warehouse,
+        status: 'skipped',
+        reason: `${rows.length} days of features, need ${settings.minTrainingDays}`,
+      };
+    }
+    const fingerprint = sha256(
+      JSON.stringify({
         algorithm: ALGORITHM,
         params,
         seed: settings.seed,
-        trainedFrom: rows[0].usageDate,
-        trainedTo: rows[rows.length - 1].usageDate,
-        featureVersion: version,
-        dataFingerprint: fingerprint,
-        artifact: artifactText,
-        artifactSha256: sha256(artifactText),
-        threshold: detector.threshold,
-        metrics: { ...detector.metrics, excludedDays: all.length - rows.length },
-        promotion,
-        workflowId: input.workflowId ?? null,
-        runId: input.runId ?? null,
-      });
-      const model = inserted.row;
-      await advanceAlias(deps.db, model, 'latest', { reason: 'training', actor });
-      if (promotion === null || promotion.promoted) {
-        await advanceAlias(deps.db, model, 'champion', { reason: promotion ? 'gate' : 'training', actor });
-      }
-      const nowChampion = await aliasTarget(deps.db, warehouse, 'champion');
-      return trained(model, inserted.created, nowChampion?.id === model.id);
-    },
-  };
+        version,
+        days: rows.map((r) => [r.usageDate, r.credits, r.trend, r.seasonal, r.residual]),
+      }),
+    );
+    const existing = await findByFingerprint(deps.db, warehouse, fingerprint);
+    if (existing) {
+      await advanceAlias(deps.db, existing, 'latest', { reason: 'training', actor });
+      const champion = await aliasTarget(deps.db, warehouse, 'champion');
+      return trained(existing, false, champion?.id === existing.id);
+    }
+
+    const detector = trainDetector(rows, params, settings.seed);
+    const artifactText = serializeArtifact(detector.artifact);
+    const champion = await aliasTarget(deps.db, warehouse, 'champion');
+    // A backfill's version, trained on data older than the champion's, can never replace it: not gated.
+    const contender = !champion || champion.trainedTo <= rows[rows.length - 1].usageDate;
+    const promotion: GateComparison | null =
+      settings.promotion.gated && contender
+        ? gateCandidate(
+            rows.filter((r) => r.usageDate > addDays(trainedTo, -settings.promotion.backtestDays)),
+            { version: 0, artifact: detector.artifact, threshold: detector.threshold, filters: params.filters },
+            champion && champion.featureVersion === version ? gateModelOf(champion) : undefined,
+            settings.promotion.alertRateBudget,
+          )
+        : null;
+    const inserted = await insertModelVersion(deps.db, {
+      warehouse,
+      algorithm: ALGORITHM,
+      params,
+      seed: settings.seed,
+      trainedFrom: rows[0].usageDate,
+      trainedTo: rows[rows.length - 1].usageDate,
+      featureVersion: version,
+      dataFingerprint: fingerprint,
+      artifact: artifactText,
+      artifactSha256: sha256(artifactText),
+      threshold: detector.threshold,
+      metrics: { ...detector.metrics, excludedDays: all.length - rows.length },
+      promotion,
+      workflowId: input.workflowId ?? null,
+      runId: input.runId ?? null,
+    });
+    const model = inserted.row;
+    await advanceAlias(deps.db, model, 'latest', { reason: 'training', actor });
+    if (promotion === null || promotion.promoted) {
+      await advanceAlias(deps.db, model, 'champion', { reason: promotion ? 'gate' : 'training', actor });
+    }
+    const nowChampion = await aliasTarget(deps.db, warehouse, 'champion');
+    return trained(model, inserted.created, nowChampion?.id === model.id);
+  }
 }
 
 function trained(model: ModelVersion, created: boolean, champion: boolean): TrainWarehouseResult {

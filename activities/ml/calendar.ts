@@ -34,3 +34,28 @@ export function fillCalendar(
   const end = silentSince && last !== undefined && last <= silentSince ? last : to;
   return eachDay(first, end).map((day) => ({ day, credits: byDay.get(day) ?? 0 }));
 }
+
+/** Where a warehouse's metering lies: its first metered day, and its last day with credits (null: none yet). */
+export interface MeteredSpan {
+  first: string;
+  lastActive: string | null;
+}
+
+/**
+ * `fillCalendar` of the whole history, cut to the days from `start` on — computed from only the points from
+ * `start` on and the warehouse's `span`, so a nightly run reads weeks, not years. Days before `start` that
+ * fillCalendar would have filled start the cut series at `start`; a warehouse last active before `start` is
+ * decommissioned only when fillCalendar would say so.
+ */
+export function fillCalendarFrom(
+  points: readonly DailyCredits[],
+  span: MeteredSpan,
+  start: string,
+  to: string,
+  options: { decommissionedAfterDays?: number } = {},
+): DailyCredits[] {
+  if (span.first >= start) return fillCalendar(points, to, options);
+  const silentSince = options.decommissionedAfterDays && addDays(to, -options.decommissionedAfterDays);
+  if (silentSince && span.lastActive !== null && span.lastActive < start && span.lastActive <= silentSince) return [];
+  return fillCalendar([{ day: start, credits: 0 }, ...points.filter((p) => p.day >= start)], to, options);
+}

@@ -14,6 +14,14 @@ export const PERIOD = 7;
 /** Days of the moving mean/std. */
 export const SMA_WINDOW = 30;
 
+/**
+ * Days before `from` that features of days from `from` on depend on: the decomposition window, the moving
+ * statistics, a warehouse's first two weeks, and the silence that decommissions it.
+ */
+export function featureLookbackDays(windowDays: number, decommissionedAfterDays = 0): number {
+  return Math.max(windowDays, SMA_WINDOW, 2 * PERIOD, decommissionedAfterDays) + 1;
+}
+
 /** Identifies how features were computed; models record it and refuse features of another version. */
 export function featureVersion(windowDays: number): string {
   return `pit-w${windowDays}-p${PERIOD}-robust-v2`;

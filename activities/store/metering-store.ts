@@ -1,8 +1,8 @@
 /** Metering tables: idempotent hourly upserts and the daily totals derived from them. */
-import { and, asc, eq, gte, lt, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, lt, lte, sql } from 'drizzle-orm';
 import { addDays, eachDay } from '../../schemas/dates';
 import { ingestedDays, meteringDaily, meteringHourly } from '../../schemas/tables';
-import type { DailyCredits } from '../ml/calendar';
+import type { DailyCredits, MeteredSpan } from '../ml/calendar';
 import type { HourlyMeteringRow } from '../sources';
 import { arrayLiteral } from './array-literal';
 import type { Db } from './database';
@@ -104,23 +104,45 @@ export async function ingestedDaysBetween(db: Db, source: string, from: string, 
   return new Set(rows.map((r) => r.day));
 }
 
-/** Every warehouse key (`ACCOUNT.WAREHOUSE`) with daily metering, sorted. */
-export async function listMeteredWarehouses(db: Db): Promise<string[]> {
+/** Each warehouse metered on or before `to`: its first day and its last day with credits, by warehouse key. */
+export async function meteredSpans(db: Db, to: string): Promise<Map<string, MeteredSpan>> {
   const rows = await db
-    .selectDistinct({ warehouse: meteringDaily.warehouse })
+    .select({
+      warehouse: meteringDaily.warehouse,
+      first: sql<string>`min(${meteringDaily.usageDate})::text`,
+      lastActive: sql<
+        string | null
+      >`(max(${meteringDaily.usageDate}) filter (where ${meteringDaily.creditsUsed} > 0))::text`,
+    })
     .from(meteringDaily)
+    .where(lte(meteringDaily.usageDate, to))
+    .groupBy(meteringDaily.warehouse)
     .orderBy(asc(meteringDaily.warehouse));
-  return rows.map((r) => r.warehouse);
+  return new Map(rows.map((r) => [r.warehouse, { first: r.first, lastActive: r.lastActive }]));
 }
 
-/** Daily credits of one warehouse up to `to`, in day order. */
-export async function dailyCredits(db: Db, warehouse: string, to: string): Promise<DailyCredits[]> {
+/** Daily credits of these warehouses from … to, by warehouse, in day order (one query). */
+export async function dailyCreditsBetween(
+  db: Db,
+  warehouses: readonly string[],
+  from: string,
+  to: string,
+): Promise<Map<string, DailyCredits[]>> {
+  const byWarehouse = new Map<string, DailyCredits[]>(warehouses.map((w) => [w, []]));
+  if (warehouses.length === 0) return byWarehouse;
   const rows = await db
-    .select({ day: meteringDaily.usageDate, credits: meteringDaily.creditsUsed })
+    .select({ warehouse: meteringDaily.warehouse, day: meteringDaily.usageDate, credits: meteringDaily.creditsUsed })
     .from(meteringDaily)
-    .where(and(eq(meteringDaily.warehouse, warehouse), sql`${meteringDaily.usageDate} <= ${to}`))
-    .orderBy(asc(meteringDaily.usageDate));
-  return rows.map((r) => ({ day: r.day, credits: Number(r.credits) }));
+    .where(
+      and(
+        inArray(meteringDaily.warehouse, [...warehouses]),
+        gte(meteringDaily.usageDate, from),
+        lte(meteringDaily.usageDate, to),
+      ),
+    )
+    .orderBy(asc(meteringDaily.warehouse), asc(meteringDaily.usageDate));
+  for (const r of rows) byWarehouse.get(r.warehouse)?.push({ day: r.day, credits: Number(r.credits) });
+  return byWarehouse;
 }
 
 /** The first day with any metering, if any. */
