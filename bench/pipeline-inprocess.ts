@@ -14,8 +14,7 @@
  */
 import fs from 'node:fs';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createActivities } from '../activities';
-import { openSource } from '../activities/sources';
+import { activitiesFor } from '../client/app';
 import { openDatabase } from '../activities/store/database';
 import type { TrainWarehouseResult } from '../activities/train-activities';
 import { loadConfig } from '../schemas/config';
@@ -39,18 +38,8 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const database = await openDatabase({ databaseUrl: config.databaseUrl });
   try {
-    const activities = createActivities({
-      db: database.db,
-      openSource: (spec, context) =>
-        openSource(spec, { demoSeed: config.demoSeed, cwd: process.cwd(), snowflake: config.snowflake, ...context }),
-      defaultSource: config.source,
-      outboxDir: config.outboxDir,
-      webUiUrl: config.webUiUrl,
-      namespace: config.temporal.namespace,
-      prices: config.prices,
-      detection: config.detection,
-      alerts: config.alerts,
-    });
+    // Wired exactly as the worker wires them.
+    const activities = activitiesFor(config, database, config.temporal.namespace);
     const trainedTo = addDays(asOf, -1);
     const trainedFrom = addDays(trainedTo, 1 - DEFAULTS.trainingDays);
 

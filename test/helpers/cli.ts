@@ -86,3 +86,37 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv): RunningCli {
     exited,
   };
 }
+
+/** A child process whose stdout and stderr are collected in the order written. */
+export interface CapturedProcess {
+  output(): string;
+  /** Signal the process itself (no process group), if it is still running. */
+  kill(signal: NodeJS.Signals): void;
+  /** Its exit code, once it has exited and its output streams are closed. */
+  exited: Promise<number | null>;
+}
+
+/** Start `command args` from the repository root, collecting its output. */
+export function startProcess(command: string, args: string[], env: NodeJS.ProcessEnv): CapturedProcess {
+  const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  return {
+    output: () => output,
+    kill: (signal) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    },
+    exited,
+  };
+}
+
+/**
+ * `node --import tsx client/main.ts <args>`: the CLI as the container image starts it (past tini), so a signal
+ * reaches the CLI itself — the tsx CLI of `startCli` relays signals to its own child and kills it if it does not
+ * answer within 60 ms.
+ */
+export function startNodeCli(args: string[], env: NodeJS.ProcessEnv): CapturedProcess {
+  return startProcess(process.execPath, ['--import', 'tsx', 'client/main.ts', ...args], env);
+}

@@ -4,13 +4,11 @@
  * object (time, level, message, metadata) without a secret in it; SIGTERM drains it and it exits 0.
  * (The runtime is installed once per process and jest's has its own, so the worker runs as a child process.)
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { TASK_QUEUE, WORKFLOW_TYPES } from '../../schemas/constants';
 import { tempDir } from '../fixtures/temp-dir';
-import { freePort, isolatedEnv } from '../helpers/cli';
+import { freePort, isolatedEnv, startNodeCli, type CapturedProcess } from '../helpers/cli';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { startTemporal } from '../helpers/temporal';
 
@@ -20,39 +18,7 @@ const DB_PASSWORD = 'never-log-this-pw';
 let env: TestWorkflowEnvironment;
 let testDb: TestDatabase;
 let home: string;
-let worker: WorkerProcess | undefined;
-
-interface WorkerProcess {
-  /** What it wrote to stdout and stderr, in order. */
-  output(): string;
-  kill(signal: NodeJS.Signals): void;
-  exited: Promise<number | null>;
-}
-
-/**
- * `snowpatrol worker` started as the container image starts it (`node --import tsx client/main.ts worker`), so a
- * signal reaches the worker itself, as `docker stop` or Kubernetes deliver it (the tsx CLI of `startCli` relays
- * signals to its own child and kills it if it does not answer within 60 ms).
- */
-function startWorker(env: NodeJS.ProcessEnv): WorkerProcess {
-  const root = path.resolve(__dirname, '../..');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'client/main.ts', 'worker'], {
-    cwd: root,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return {
-    output: () => output,
-    kill: (signal) => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-    },
-    exited,
-  };
-}
+let worker: CapturedProcess | undefined;
 
 beforeAll(async () => {
   env = await startTemporal();
@@ -83,7 +49,8 @@ function samples(exposition: string, name: string): string[] {
 
 test('a JSON-logging worker serves SDK metrics, logs only JSON lines without secrets, and drains on SIGTERM', async () => {
   const metricsPort = await freePort();
-  worker = startWorker(
+  worker = startNodeCli(
+    ['worker'],
     isolatedEnv({
       SNOWPATROL_HOME: home,
       TEMPORAL_ADDRESS: env.address,

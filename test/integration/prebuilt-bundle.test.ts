@@ -6,7 +6,6 @@
  * fails them), and `snowpatrol worker` started as the image starts it passes the image's health check and drains
  * on SIGTERM. Without the variable a worker still bundles the checkout; a missing file stops it with the fix.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -17,7 +16,7 @@ import { WORKFLOW_BUNDLE_ENV, workflowBundle } from '../../worker/bundle';
 import { createSnowpatrolWorker } from '../../worker/create-worker';
 import type { ReplayReport } from '../../worker/replay';
 import { tempDir } from '../fixtures/temp-dir';
-import { freePort, isolatedEnv } from '../helpers/cli';
+import { freePort, isolatedEnv, startNodeCli, startProcess, type CapturedProcess } from '../helpers/cli';
 import { execForm, parseDockerfile } from '../helpers/deploy-files';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { startTemporal } from '../helpers/temporal';
@@ -35,37 +34,17 @@ let dir: string;
 let bundleFile: string;
 let buildOutput: string;
 
-interface Child {
-  output(): string;
-  kill(signal: NodeJS.Signals): void;
-  exited: Promise<number | null>;
-}
-
-/** A process started from the repository root, as the image's ENTRYPOINT starts the CLI when args begin `--import`. */
-function start(command: string, args: string[], childEnv: NodeJS.ProcessEnv): Child {
-  const child = spawn(command, args, { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-  return {
-    output: () => output,
-    kill: (signal) => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-    },
-    exited,
-  };
-}
-
 async function run(command: string, args: string[], childEnv: NodeJS.ProcessEnv) {
-  const child = start(command, args, childEnv);
+  const child = startProcess(command, args, childEnv);
   const code = await child.exited;
   return { code, output: child.output() };
 }
 
 /** `node --import tsx client/main.ts …`: the image's ENTRYPOINT, past tini. */
-const snowpatrol = (args: string[], childEnv: NodeJS.ProcessEnv) =>
-  run(process.execPath, ['--import', 'tsx', 'client/main.ts', ...args], childEnv);
+const snowpatrol = async (args: string[], childEnv: NodeJS.ProcessEnv) => {
+  const child = startNodeCli(args, childEnv);
+  return { code: await child.exited, output: child.output() };
+};
 
 /** `snowpatrol replay --json` of `files` against the bundle file named. */
 async function replayWith(bundle: string, files: string[]): Promise<{ code: number | null; reports: ReplayReport[] }> {
@@ -175,7 +154,7 @@ test('without the variable a worker bundles the checkout at start; a missing or 
 
 describe('`snowpatrol worker` started as the image starts it, with the file', () => {
   let testDb: TestDatabase;
-  let worker: Child | undefined;
+  let worker: CapturedProcess | undefined;
 
   beforeAll(async () => {
     testDb = await createTestDatabase();
@@ -196,9 +175,8 @@ describe('`snowpatrol worker` started as the image starts it, with the file', ()
     const healthy = async () =>
       (await run(process.execPath, args, { ...process.env, SNOWPATROL_METRICS_PORT: metricsPort })).code === 0;
 
-    worker = start(
-      process.execPath,
-      ['--import', 'tsx', 'client/main.ts', 'worker'],
+    worker = startNodeCli(
+      ['worker'],
       isolatedEnv({
         SNOWPATROL_HOME: dir,
         TEMPORAL_ADDRESS: env.address,
