@@ -1,5 +1,6 @@
 /** Ingest: plan the window to (re)load, then stream a source into the metering tables, day chunk by chunk. */
 import { Context } from '@temporalio/activity';
+import { BoundedWrites } from './bounded-writes';
 import { withHeartbeat } from './heartbeat';
 import { openActivitySource, type OpenSource } from './activity-source';
 import { addDays, daysBetween } from '../schemas/dates';
@@ -54,6 +55,8 @@ export interface ExtractHeartbeat {
 }
 
 const BATCH_ROWS = 2000;
+/** Batches being written at once while the next is read (each on its own pooled connection). */
+const WRITES_IN_FLIGHT = 2;
 
 export function createIngestActivities(deps: IngestDeps) {
   return {
@@ -108,19 +111,28 @@ async function extract(
 ): Promise<ExtractMeteringResult> {
   const progress = { ...checkpoint };
   const warehouses = new Set(progress.warehouses);
-  for await (const chunk of readChunks(source, addDays(progress.completedThrough, 1), input.to, BATCH_ROWS)) {
-    const { from: chunkFrom, to: chunkTo } = chunk;
-    for await (const batch of chunk.batches) {
-      progress.rowsRead += batch.length;
-      progress.rowsUpserted += await upsertHourly(db, batch, source.spec);
-      for (const row of batch) warehouses.add(`${row.account}.${row.warehouseName}`);
+  const writes = new BoundedWrites(WRITES_IN_FLIGHT);
+  try {
+    for await (const chunk of readChunks(source, addDays(progress.completedThrough, 1), input.to, BATCH_ROWS)) {
+      const { from: chunkFrom, to: chunkTo } = chunk;
+      for await (const batch of chunk.batches) {
+        progress.rowsRead += batch.length;
+        for (const row of batch) warehouses.add(`${row.account}.${row.warehouseName}`);
+        await writes.add(async () => {
+          const upserted = await upsertHourly(db, batch, source.spec); // read `progress` after the await
+          progress.rowsUpserted += upserted;
+        });
+        ctx.heartbeat(checkpoint);
+      }
+      await writes.drain();
+      await refreshDaily(db, chunkFrom, chunkTo);
+      await markDaysIngested(db, source.spec, chunkFrom, chunkTo);
+      progress.completedThrough = chunkTo;
+      Object.assign(checkpoint, progress, { warehouses: [...warehouses] });
       ctx.heartbeat(checkpoint);
     }
-    await refreshDaily(db, chunkFrom, chunkTo);
-    await markDaysIngested(db, source.spec, chunkFrom, chunkTo);
-    progress.completedThrough = chunkTo;
-    Object.assign(checkpoint, progress, { warehouses: [...warehouses] });
-    ctx.heartbeat(checkpoint);
+  } finally {
+    await writes.settle();
   }
   // Prices are a few rows per account and day: one query for the whole window.
   const prices = await source.readCreditPrices?.(input.from, input.to);

@@ -12,3 +12,9 @@ function element(value: string | null): string {
 export function arrayLiteral(values: readonly (string | number | null)[]): string {
   return `{${values.map((v) => element(v === null ? null : String(v))).join(',')}}`;
 }
+
+/** A literal of finite numbers, which need no quoting (`{1,2.5,-3e-7}`); anything else is refused. */
+export function numberArrayLiteral(values: readonly number[]): string {
+  for (const v of values) if (!Number.isFinite(v)) throw new RangeError(`not a finite number: ${v}`);
+  return `{${values.join(',')}}`;
+}

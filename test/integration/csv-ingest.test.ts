@@ -15,8 +15,9 @@ import { activityStarts } from '../helpers/history';
 import { startTemporal } from '../helpers/temporal';
 import { startTestWorker, type TestWorker } from '../helpers/worker';
 
-const FROM = '2026-03-01';
-const TO = '2026-03-10';
+const FROM = '2026-01-01';
+// Half a year of 6 warehouses: several batches of 2,000 rows, written two at a time, so the counts cover that too.
+const TO = '2026-06-29';
 const exportRows = eachDay(FROM, TO).flatMap((day) => DEMO_WAREHOUSES.flatMap((wh) => demoHourlyRows(wh, day, 7)));
 
 let env: TestWorkflowEnvironment;
@@ -60,10 +61,11 @@ test('an export loads exactly: every hourly row once, credits to the last digit,
 
   const expectedCredits = exportRows.reduce((s, r) => s + r.creditsUsed, 0);
   const stored = await loaded(`csv:${file}`);
+  expect(exportRows.length).toBeGreaterThan(3 * 2000);
   expect(stored.rows).toBe(exportRows.length);
   expect(stored.credits).toBeCloseTo(expectedCredits, 6);
   expect(result).toMatchObject({
-    days: 10,
+    days: 180,
     rowsRead: exportRows.length,
     rowsUpserted: exportRows.length,
     warehouses: 6,
