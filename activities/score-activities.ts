@@ -39,7 +39,6 @@ export function createScoreActivities(deps: ScoreDeps) {
     /** Score every warehouse-day from … to; anomalies are upserted (one row per warehouse-day, ever). */
     async scoreWarehouseDays(input: ScoreDaysInput): Promise<ScoreDaysResult> {
       const ctx = Context.current();
-      const artifacts = new Map<number, ForestArtifact>();
       const warehouses = await warehousesWithFeatures(deps.db, input.from, input.to);
       const anomalyIds: number[] = [];
       const anomalous = new Set<string>();
@@ -49,6 +48,9 @@ export function createScoreActivities(deps: ScoreDeps) {
       for (const [i, warehouse] of warehouses.entries()) {
         const days = await readFeatures(deps.db, warehouse, input.from, input.to, version);
         const modelFor = await modelPicker(deps.db, warehouse, version);
+        // Parsed forests of this warehouse only: kept across 1,000 warehouses they held hundreds of MB.
+        const artifacts = new Map<number, ForestArtifact>();
+        const ordinaryDays: string[] = [];
         for (const day of days) {
           const model = await modelFor(day.usageDate);
           if (!model) {
@@ -68,7 +70,7 @@ export function createScoreActivities(deps: ScoreDeps) {
           );
           scored++;
           if (!verdict.isAnomaly) {
-            await resolveIfOpen(deps.db, warehouse, day.usageDate);
+            ordinaryDays.push(day.usageDate);
             continue;
           }
           anomalous.add(warehouse);
@@ -90,6 +92,7 @@ export function createScoreActivities(deps: ScoreDeps) {
             }),
           );
         }
+        await resolveIfOpen(deps.db, warehouse, ordinaryDays);
         ctx.heartbeat({ done: i + 1, of: warehouses.length });
       }
       return { scored, anomalyIds, anomalousWarehouses: [...anomalous], unscored: dedupeReasons(unscored) };

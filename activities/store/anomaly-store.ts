@@ -32,12 +32,16 @@ export async function upsertAnomaly(db: Db, finding: AnomalyFinding): Promise<nu
   return row.id;
 }
 
-/** A day that is no longer anomalous after re-scoring (restated data) is marked resolved if still open. */
-export async function resolveIfOpen(db: Db, warehouse: string, day: string): Promise<void> {
+/** Days that are no longer anomalous after re-scoring (restated data) are marked resolved if still open. */
+export async function resolveIfOpen(db: Db, warehouse: string, days: string | readonly string[]): Promise<void> {
+  const dates = typeof days === 'string' ? [days] : days;
+  if (dates.length === 0) return;
   await db
     .update(anomalies)
     .set({ status: 'resolved', updatedAt: sql`now()` })
-    .where(and(eq(anomalies.warehouse, warehouse), eq(anomalies.usageDate, day), eq(anomalies.status, 'open')));
+    .where(
+      and(eq(anomalies.warehouse, warehouse), inArray(anomalies.usageDate, [...dates]), eq(anomalies.status, 'open')),
+    );
 }
 
 /** Anomalies dated from … to, by date then warehouse. */
