@@ -17,6 +17,8 @@ export interface StageRow {
   historyEvents: number;
   historyBytes: number;
   activities: number;
+  /** Activity attempts by worker identity: how the stage's work was split across workers. */
+  activitiesByWorker: Record<string, number>;
 }
 
 /** One measured pipeline run (the first, full-history run or a nightly run) with N workers. */
@@ -118,6 +120,7 @@ export function stageRows(run: PipelineRunStats, rssBetween: (from: number, to: 
     historyEvents: w.historyEvents,
     historyBytes: w.historyBytes,
     activities: w.activities,
+    activitiesByWorker: w.activitiesByWorker,
   }));
 }
 
@@ -314,6 +317,15 @@ export function notes(
       const compute =
         base.computeSeconds && other.computeSeconds ? `${fixed(base.computeSeconds / other.computeSeconds, 2)}×` : '–';
       const train = (p: PhaseResult) => p.stages.find((s) => s.stage === 'train')?.seconds ?? 0;
+      const split = other.stages
+        .filter((s) => Object.keys(s.activitiesByWorker ?? {}).length > 1)
+        .map((s) => `${s.stage} ${Object.values(s.activitiesByWorker).join('+')}`);
+      if (other.workers > 1) {
+        lines.push(
+          `Work split (activity attempts per worker) with ${other.workers} workers: ` +
+            (split.length > 0 ? split.join(', ') : 'every stage ran on one worker'),
+        );
+      }
       lines.push(
         `Scale-out: nightly with ${other.workers} workers vs ${base.workers}: whole run ` +
           `${fixed(base.pipelineSeconds / other.pipelineSeconds, 2)}× (${fixed(base.pipelineSeconds, 1)} → ` +

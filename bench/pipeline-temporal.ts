@@ -28,6 +28,8 @@ export interface WorkflowStats {
   activities: number;
   /** Activity attempts after the first (retries). */
   activityRetries: number;
+  /** Activity attempts started, by the identity (`<pid>@<host>`) of the worker that ran them. */
+  activitiesByWorker: Record<string, number>;
   childWorkflows: number;
 }
 
@@ -71,9 +73,15 @@ async function workflowStats(client: Client, stage: Stage, workflowId: string): 
   let activities = 0;
   let activityRetries = 0;
   let childWorkflows = 0;
+  const activitiesByWorker: Record<string, number> = {};
   for (const event of events) {
     if (event.activityTaskScheduledEventAttributes) activities++;
-    const attempt = event.activityTaskStartedEventAttributes?.attempt ?? 1;
+    const started = event.activityTaskStartedEventAttributes;
+    if (started) {
+      const identity = started.identity || 'unknown';
+      activitiesByWorker[identity] = (activitiesByWorker[identity] ?? 0) + 1;
+    }
+    const attempt = started?.attempt ?? 1;
     if (attempt > 1) activityRetries++;
     if (event.startChildWorkflowExecutionInitiatedEventAttributes) childWorkflows++;
   }
@@ -91,6 +99,7 @@ async function workflowStats(client: Client, stage: Stage, workflowId: string): 
     serverHistoryBytes: description.historySize,
     activities,
     activityRetries,
+    activitiesByWorker,
     childWorkflows,
   };
 }
