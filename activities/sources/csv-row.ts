@@ -24,6 +24,26 @@ export function parseSnowflakeTimestamp(text: string): Date | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
+/** A timestamp parser for one column of one pass that keeps its last answer: exports list many rows per hour. */
+export function timestampColumnParser(): (text: string) => Date | undefined {
+  let lastText: string | undefined;
+  let lastMs: number | undefined;
+  return (text) => {
+    if (text !== lastText) {
+      lastText = text;
+      lastMs = parseSnowflakeTimestamp(text)?.getTime();
+    }
+    return lastMs === undefined ? undefined : new Date(lastMs);
+  };
+}
+
+export interface TimestampParsers {
+  start(text: string): Date | undefined;
+  end(text: string): Date | undefined;
+}
+
+const STATELESS: TimestampParsers = { start: parseSnowflakeTimestamp, end: parseSnowflakeTimestamp };
+
 /** Problems with a header row, or [] when all required columns are present. */
 export function missingColumns(header: string[]): string[] {
   const have = new Set(header.map((h) => h.trim().toUpperCase()));
@@ -37,10 +57,11 @@ export function missingColumns(header: string[]): string[] {
 export function parseMeteringRecord(
   record: Record<string, string>,
   defaultAccount: string,
+  times: TimestampParsers = STATELESS,
 ): HourlyMeteringRow | string {
-  const startTime = parseSnowflakeTimestamp(record.START_TIME ?? '');
+  const startTime = times.start(record.START_TIME ?? '');
   if (!startTime) return `START_TIME ${JSON.stringify(record.START_TIME)} is not a timestamp`;
-  const endTime = parseSnowflakeTimestamp(record.END_TIME ?? '');
+  const endTime = times.end(record.END_TIME ?? '');
   if (!endTime) return `END_TIME ${JSON.stringify(record.END_TIME)} is not a timestamp`;
   if (endTime <= startTime) return 'END_TIME is not after START_TIME';
   const warehouseId = Number(record.WAREHOUSE_ID);

@@ -4,10 +4,10 @@
  * before anything is written.
  */
 import fs from 'node:fs';
-import { parse } from 'csv-parse';
-import { addDays, dayToMs, toIsoDay } from '../../schemas/dates';
+import { type Options, parse } from 'csv-parse';
+import { addDays, dayToMs } from '../../schemas/dates';
 import { InvalidRowError, SourceError } from '../errors';
-import { missingColumns, parseMeteringRecord } from './csv-row';
+import { missingColumns, parseMeteringRecord, timestampColumnParser } from './csv-row';
 import type { AccountReadiness, HourlyMeteringRow, MeteringSource } from './metering-source';
 
 /** Account name used when the export has no ACCOUNT_NAME column (an ACCOUNT_USAGE export). */
@@ -20,17 +20,21 @@ export function createCsvSource(filePath: string): MeteringSource {
     chunkDays: Number.MAX_SAFE_INTEGER,
     async *read(from: string, to: string, batchSize: number): AsyncIterable<HourlyMeteringRow[]> {
       await assertReadable(filePath, spec);
-      for await (const _ of records(filePath, spec)) {
-        // first pass: validation only; `records` throws on the first bad row
+      for await (const _ of rowBatches(filePath, spec)) {
+        // first pass: validation only; `rowBatches` throws on the first bad row
       }
+      const fromMs = dayToMs(from);
+      const endMs = dayToMs(addDays(to, 1));
       let batch: HourlyMeteringRow[] = [];
-      for await (const row of records(filePath, spec)) {
-        const day = toIsoDay(row.startTime);
-        if (day < from || day > to || row.warehouseId <= 0) continue;
-        batch.push(row);
-        if (batch.length >= batchSize) {
-          yield batch;
-          batch = [];
+      for await (const rows of rowBatches(filePath, spec)) {
+        for (const row of rows) {
+          const start = row.startTime.getTime();
+          if (start < fromMs || start >= endMs || row.warehouseId <= 0) continue;
+          batch.push(row);
+          if (batch.length >= batchSize) {
+            yield batch;
+            batch = [];
+          }
         }
       }
       if (batch.length > 0) yield batch;
@@ -41,11 +45,13 @@ export function createCsvSource(filePath: string): MeteringSource {
       const from = dayToMs(addDays(day, -7));
       const to = dayToMs(addDays(day, 2));
       const latest = new Map<string, number>();
-      for await (const row of records(filePath, spec)) {
-        const start = row.startTime.getTime();
-        if (start < from || start >= to || row.warehouseId <= 0) continue;
-        const end = row.endTime.getTime();
-        if (end > (latest.get(row.account) ?? -Infinity)) latest.set(row.account, end);
+      for await (const rows of rowBatches(filePath, spec)) {
+        for (const row of rows) {
+          const start = row.startTime.getTime();
+          if (start < from || start >= to || row.warehouseId <= 0) continue;
+          const end = row.endTime.getTime();
+          if (end > (latest.get(row.account) ?? -Infinity)) latest.set(row.account, end);
+        }
       }
       return [...latest].map(([account, end]) => ({ account, latestEnd: new Date(end) }));
     },
@@ -62,31 +68,49 @@ async function assertReadable(filePath: string, spec: string): Promise<void> {
   }
 }
 
-async function* records(filePath: string, spec: string): AsyncIterable<HourlyMeteringRow> {
-  let headerChecked = false;
-  const parser = fs.createReadStream(filePath).pipe(
-    parse({
-      columns: (header: string[]) => {
-        const missing = missingColumns(header);
-        if (missing.length > 0) {
-          throw new SourceError(`${filePath}: missing column(s) ${missing.join(', ')}`, spec);
-        }
-        headerChecked = true;
-        return header.map((h) => h.trim().toUpperCase());
-      },
-      skip_empty_lines: true,
-      bom: true,
-      info: true,
-    }),
-  );
+/** Rows handed on together: per-row async iteration costs more than parsing the row. */
+const ROWS_PER_BATCH = 1000;
+
+function parserOptions(filePath: string, spec: string, info: boolean, onHeader = () => {}): Options {
+  return {
+    columns: (header: string[]) => {
+      const missing = missingColumns(header);
+      if (missing.length > 0) {
+        throw new SourceError(`${filePath}: missing column(s) ${missing.join(', ')}`, spec);
+      }
+      onHeader();
+      return header.map((h) => h.trim().toUpperCase());
+    },
+    skip_empty_lines: true,
+    bom: true,
+    info,
+  };
+}
+
+/**
+ * The file's rows in batches, each row validated; a bad row throws, naming its line. Line numbers are not tracked
+ * while parsing (csv-parse's `info` costs a third of the parse); only a bad row's line is looked up, by parsing
+ * again up to it.
+ */
+async function* rowBatches(filePath: string, spec: string): AsyncIterable<HourlyMeteringRow[]> {
+  let headerSeen = false;
+  const parser = fs
+    .createReadStream(filePath)
+    .pipe(parse(parserOptions(filePath, spec, false, () => (headerSeen = true))));
+  let records = 0;
+  let batch: HourlyMeteringRow[] = [];
+  const times = { start: timestampColumnParser(), end: timestampColumnParser() };
   try {
-    for await (const { record, info } of parser as AsyncIterable<{
-      record: Record<string, string>;
-      info: { lines: number };
-    }>) {
-      const row = parseMeteringRecord(record, CSV_DEFAULT_ACCOUNT);
-      if (typeof row === 'string') throw new InvalidRowError(row, filePath, info.lines);
-      yield row;
+    for await (const record of parser as AsyncIterable<Record<string, string>>) {
+      records++;
+      const row = parseMeteringRecord(record, CSV_DEFAULT_ACCOUNT, times);
+      if (typeof row === 'string')
+        throw new InvalidRowError(row, filePath, await lineOfRecord(filePath, spec, records));
+      batch.push(row);
+      if (batch.length >= ROWS_PER_BATCH) {
+        yield batch;
+        batch = [];
+      }
     }
   } catch (err) {
     if (err instanceof SourceError || err instanceof InvalidRowError) throw err;
@@ -94,5 +118,20 @@ async function* records(filePath: string, spec: string): AsyncIterable<HourlyMet
   } finally {
     parser.destroy();
   }
-  if (!headerChecked) throw new SourceError(`${filePath} is empty (no header row)`, spec);
+  if (!headerSeen) throw new SourceError(`${filePath} is empty (no header row)`, spec);
+  if (batch.length > 0) yield batch;
+}
+
+/** The line on which the `n`th record (1-based, header excluded) ends. */
+async function lineOfRecord(filePath: string, spec: string, n: number): Promise<number> {
+  const parser = fs.createReadStream(filePath).pipe(parse(parserOptions(filePath, spec, true)));
+  let seen = 0;
+  try {
+    for await (const { info } of parser as AsyncIterable<{ info: { lines: number } }>) {
+      if (++seen === n) return info.lines;
+    }
+  } finally {
+    parser.destroy();
+  }
+  return 0;
 }

@@ -157,6 +157,23 @@ describe('the CSV metering source', () => {
     expect(yielded).toEqual([]);
   });
 
+  it('names the right line after blank lines and a quoted field that spans two lines', async () => {
+    const [header, nameStart, nameEnd, ordinary, bad] = csvText([
+      csvRow('2026-11-18', { WAREHOUSE_NAME: 'ETL\nWH' }), // quoted, lines 2–3
+      csvRow('2026-11-19'),
+      csvRow('2026-11-20', { END_TIME: 'soon' }),
+    ]).split('\n');
+    const text = [header, nameStart, nameEnd, '', ordinary, '', bad, ''].join('\n'); // the bad row on line 7
+    const file = writeFile(dir, 'blank-lines.csv', text);
+    const error = await collect(createCsvSource(file).read('2026-11-01', '2026-11-30', 10)).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(error).toBeInstanceOf(InvalidRowError);
+    expect((error as InvalidRowError).line).toBe(7);
+    expect((error as Error).message).toContain('END_TIME "soon" is not a timestamp');
+  });
+
   it('names a missing column', async () => {
     const columns = [
       'START_TIME',
