@@ -1,6 +1,7 @@
 /** Train: one Isolation Forest per warehouse on point-in-time features, stored as an immutable version. */
 import { Context } from '@temporalio/activity';
 import type { DetectionSettings } from '../schemas/detection-config';
+import { withHeartbeat } from './heartbeat';
 import { addDays } from '../schemas/dates';
 import { trainDetector, type DetectorParams } from './ml/detector';
 import { featureVersion } from './ml/features';
@@ -95,11 +96,15 @@ export function createTrainActivities(deps: TrainDeps) {
     async trainWarehouseModels(input: TrainBatchInput): Promise<TrainWarehouseResult[]> {
       const ctx = Context.current();
       const results: TrainWarehouseResult[] = [];
-      for (const warehouse of input.warehouses) {
-        results.push(await trainOne({ ...input, warehouse }));
-        ctx.heartbeat({ done: results.length, of: input.warehouses.length });
-      }
-      return results;
+      const progress = () => ({ done: results.length, of: input.warehouses.length });
+      // Heartbeats on a timer too, so a warehouse waiting on a database lock does not look like a dead worker.
+      return withHeartbeat(ctx, progress, async () => {
+        for (const warehouse of input.warehouses) {
+          results.push(await trainOne({ ...input, warehouse }));
+          ctx.heartbeat(progress());
+        }
+        return results;
+      });
     },
   };
 
@@ -145,30 +150,35 @@ export function createTrainActivities(deps: TrainDeps) {
             settings.promotion.alertRateBudget,
           )
         : null;
-    const inserted = await insertModelVersion(deps.db, {
-      warehouse,
-      algorithm: ALGORITHM,
-      params,
-      seed: settings.seed,
-      trainedFrom: rows[0].usageDate,
-      trainedTo: rows[rows.length - 1].usageDate,
-      featureVersion: version,
-      dataFingerprint: fingerprint,
-      artifact: artifactText,
-      artifactSha256: sha256(artifactText),
-      threshold: detector.threshold,
-      metrics: { ...detector.metrics, excludedDays: all.length - rows.length },
-      promotion,
-      workflowId: input.workflowId ?? null,
-      runId: input.runId ?? null,
+    // The new version and its alias moves commit together: a worker that dies in between must not leave a version
+    // that no alias names, with the gate's promotion never carried out (the retry would find it by fingerprint and
+    // reuse it without moving `champion`). Rolled back, the retry trains it again, byte for byte.
+    return deps.db.transaction(async (tx) => {
+      const inserted = await insertModelVersion(tx, {
+        warehouse,
+        algorithm: ALGORITHM,
+        params,
+        seed: settings.seed,
+        trainedFrom: rows[0].usageDate,
+        trainedTo: rows[rows.length - 1].usageDate,
+        featureVersion: version,
+        dataFingerprint: fingerprint,
+        artifact: artifactText,
+        artifactSha256: sha256(artifactText),
+        threshold: detector.threshold,
+        metrics: { ...detector.metrics, excludedDays: all.length - rows.length },
+        promotion,
+        workflowId: input.workflowId ?? null,
+        runId: input.runId ?? null,
+      });
+      const model = inserted.row;
+      await advanceAlias(tx, model, 'latest', { reason: 'training', actor });
+      if (promotion === null || promotion.promoted) {
+        await advanceAlias(tx, model, 'champion', { reason: promotion ? 'gate' : 'training', actor });
+      }
+      const nowChampion = await aliasTarget(tx, warehouse, 'champion');
+      return trained(model, inserted.created, nowChampion?.id === model.id);
     });
-    const model = inserted.row;
-    await advanceAlias(deps.db, model, 'latest', { reason: 'training', actor });
-    if (promotion === null || promotion.promoted) {
-      await advanceAlias(deps.db, model, 'champion', { reason: promotion ? 'gate' : 'training', actor });
-    }
-    const nowChampion = await aliasTarget(deps.db, warehouse, 'champion');
-    return trained(model, inserted.created, nowChampion?.id === model.id);
   }
 }
 

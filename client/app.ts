@@ -36,7 +36,7 @@ export async function withExistingClient<T>(config: Config, fn: (client: Client)
   const temporal = await existingTemporal(config);
   const connection = await Connection.connect(temporal.connectOptions);
   try {
-    return await fn(new Client({ connection, namespace: temporal.namespace }));
+    return await fn(new Client({ connection, namespace: temporal.namespace, dataConverter: temporal.dataConverter }));
   } finally {
     await connection.close();
   }
@@ -91,7 +91,7 @@ export async function withApp<T>(config: Config, options: AppOptions, fn: (app: 
 
     const connection = await Connection.connect(temporal.connectOptions);
     cleanup.push(() => connection.close());
-    const client = new Client({ connection, namespace: temporal.namespace });
+    const client = new Client({ connection, namespace: temporal.namespace, dataConverter: temporal.dataConverter });
     const abort = new AbortController();
     cleanup.push(async () => abort.abort());
     // One child signal per call, unhooked when the call ends: the client leaves its listeners on the signal it is
@@ -116,6 +116,7 @@ export async function withApp<T>(config: Config, options: AppOptions, fn: (app: 
       namespace: temporal.namespace,
       activities: activitiesFor(config, database, temporal.namespace, client),
       maxConcurrentActivities: config.maxConcurrentActivities,
+      dataConverter: temporal.dataConverter,
     });
     options.log('Worker: polling task queue "snowpatrol"');
     return await worker.runUntil(fn(app));

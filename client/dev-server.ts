@@ -16,6 +16,8 @@ export interface DevServerOptions {
   namespace?: string;
   /** Pipe the server's own log to this process's stderr. */
   inheritOutput?: boolean;
+  /** The codec server the Web UI sends payloads to for decoding (`snowpatrol codec-server`). */
+  uiCodecEndpoint?: string;
 }
 
 export interface DevServer {
@@ -62,6 +64,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     '--log-level',
     'warn',
     ...SEARCH_ATTRIBUTE_CLI_ARGS.flatMap((sa) => ['--search-attribute', sa]),
+    ...(options.uiCodecEndpoint ? ['--ui-codec-endpoint', options.uiCodecEndpoint] : []),
   ];
   const child = spawn(options.cliPath, args, {
     stdio: ['ignore', options.inheritOutput ? 'inherit' : 'ignore', options.inheritOutput ? 'inherit' : 'pipe'],

@@ -1,6 +1,7 @@
 /**
  * The `snowpatrol` command line. Every command has `--help`; machine output with `--json`.
- * Exit status: 0 on success, 1 with a one-line reason on failure, 2 for bad flags.
+ * Exit status: 0 on success, 1 with a one-line reason on failure (bad flags too: commander names the flag and the
+ * usage hint follows), 3 from `check-data` when days are missing.
  */
 import { Command, Option } from 'commander';
 import { WorkflowFailedError } from '@temporalio/client';
@@ -11,6 +12,7 @@ import { checkDataCommand } from './commands/check-data';
 import { dataReadyCommand } from './commands/data-ready';
 import { statusCommand } from './commands/status';
 import { applyCommand, backfillCommand, describeCommand, listCommand, operateCommand } from './commands/schedules';
+import { addCodecServerCommand } from './commands/codec-server';
 import { devServerCommand } from './commands/dev-server';
 import { ingestCommand } from './commands/ingest';
 import { pipelineCommand } from './commands/pipeline';
@@ -29,7 +31,8 @@ type BacktestCliOptions = Omit<BacktestOptions, 'source' | 'from' | 'to'> & {
   to?: string;
 };
 
-function program(): Command {
+/** The command tree (exported so tests can run commands in-process). */
+export function program(): Command {
   const cli = new Command('snowpatrol')
     .description('Find anomalies in Snowflake spend and tell the owners — a Temporal worker and its CLI.')
     .showHelpAfterError('(add --help for usage)');
@@ -299,7 +302,10 @@ function program(): Command {
   cli
     .command('dev-server')
     .description('run the Temporal dev server (localhost:7233, Web UI :8233) in the foreground')
-    .action(async () => devServerCommand(loadConfig()));
+    .option('--ui-codec-endpoint <url>', 'codec server the Web UI decodes payloads with (snowpatrol codec-server)')
+    .action(async (o: { uiCodecEndpoint?: string }) => devServerCommand(loadConfig(), o));
+
+  addCodecServerCommand(cli);
 
   return cli;
 }

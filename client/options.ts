@@ -1,13 +1,29 @@
 /** Commander argument parsers that reject bad values with a message naming the flag. */
+import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
-import { isIsoDate, addDays, toIsoDay } from '../schemas/dates';
+import { openSource } from '../activities/sources';
+import { validateCsvExport } from '../activities/sources/csv-source';
+import type { Config } from '../schemas/config';
+import { isIsoDate, addDays, dayOutOfRange, daysBetween, toIsoDay } from '../schemas/dates';
 import { FEEDBACK_VERDICTS, type FeedbackVerdict } from '../activities/store/feedback-store';
 import { DIRECTIONS, type Directions } from '../schemas/detection-config';
 import { sourceSpec } from '../schemas/inputs';
 
+/** A day from EARLIEST_DAY to today (UTC), written YYYY-MM-DD. */
 export function dateArg(value: string): string {
   if (!isIsoDate(value)) throw new InvalidArgumentError(`expected a date like 2026-11-20, got "${value}"`);
+  const outOfRange = dayOutOfRange(value, toIsoDay(Date.now()));
+  if (outOfRange) throw new InvalidArgumentError(outOfRange);
   return value;
+}
+
+/** `--from` must not be after `--to`, nor (with `maxDays`) the range longer than `maxDays` days. */
+export function checkDayRange(from: string, to: string, maxDays?: number): void {
+  if (from > to) throw new Error(`--from ${from} is after --to ${to}`);
+  const days = daysBetween(from, to) + 1;
+  if (maxDays !== undefined && days > maxDays) {
+    throw new Error(`--from ${from} → --to ${to} is ${days} days; at most ${maxDays} at once`);
+  }
 }
 
 export function intArg(min: number, max: number) {
@@ -24,6 +40,16 @@ export function sourceArg(value: string): string {
   const parsed = sourceSpec.safeParse(value);
   if (!parsed.success) throw new InvalidArgumentError(parsed.error.issues[0].message);
   return value;
+}
+
+/**
+ * A source the in-process worker will read is checked before anything starts — a `csv:` export read through, a
+ * `snowflake` source configured — so a bad one is named now instead of failing (and alerting) a started workflow.
+ */
+export async function checkLocalSource(spec: string, config: Config): Promise<void> {
+  if (spec.startsWith('csv:')) await validateCsvExport(path.resolve(process.cwd(), spec.slice(4)));
+  // Without settings, openSource throws the error naming the SNOWFLAKE_* variables needed (and opens nothing).
+  if (spec === 'snowflake' && !config.snowflake) openSource(spec, { demoSeed: config.demoSeed, cwd: process.cwd() });
 }
 
 export function directionsArg(value: string): Directions {

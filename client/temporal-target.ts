@@ -4,9 +4,11 @@
  * `Connection.connect` and `NativeConnection.connect` of the project uses to reach it.
  */
 import type { TLSConfig } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { toClientOptions } from '@temporalio/envconfig';
 import type { Config } from '../schemas/config';
 import type { TemporalConnectionSettings } from '../schemas/temporal-connection';
+import { payloadDataConverter } from '../worker/payload-codec';
 import { isListening, startDevServer } from './dev-server';
 import { resolveTemporalCli } from './temporal-cli';
 
@@ -38,11 +40,21 @@ export function connectOptions(settings: TemporalConnectionSettings & { address:
   };
 }
 
+/**
+ * The data converter of every Temporal client, worker and replay of the project: payloads encrypted with the
+ * SNOWPATROL_PAYLOAD_* key when one is configured, and encrypted payloads decrypted (or refused, naming the key id).
+ */
+export function temporalDataConverter(settings: Pick<TemporalConnectionSettings, 'payloadEncryption'>): DataConverter {
+  return payloadDataConverter(settings.payloadEncryption);
+}
+
 export interface TemporalTarget {
   address: string;
   namespace: string;
   /** Pass to `Connection.connect` / `NativeConnection.connect`. */
   connectOptions: TemporalConnectOptions;
+  /** Pass to every `new Client`, `Worker.create` and replay (see `temporalDataConverter`). */
+  dataConverter: DataConverter;
   uiUrl: string;
   /** Human description for progress output. */
   description: string;
@@ -51,11 +63,13 @@ export interface TemporalTarget {
 
 export async function ensureTemporal(config: Config, log: (line: string) => void): Promise<TemporalTarget> {
   const namespace = config.temporal.namespace;
+  const dataConverter = temporalDataConverter(config.temporal);
   if (config.temporal.address) {
     return {
       address: config.temporal.address,
       namespace,
       connectOptions: connectOptions({ ...config.temporal, address: config.temporal.address }),
+      dataConverter,
       uiUrl: config.webUiUrl,
       description: `${config.temporal.address} (${describeSecurity(config.temporal)})`,
       stop: async () => undefined,
@@ -67,6 +81,7 @@ export async function ensureTemporal(config: Config, log: (line: string) => void
       address: `127.0.0.1:${port}`,
       namespace,
       connectOptions: { address: `127.0.0.1:${port}` },
+      dataConverter,
       uiUrl: config.webUiUrl,
       description: `the Temporal server already running on localhost:${port}`,
       stop: async () => undefined,
@@ -85,6 +100,7 @@ export async function ensureTemporal(config: Config, log: (line: string) => void
     address: server.address,
     namespace,
     connectOptions: { address: server.address },
+    dataConverter,
     uiUrl: server.uiUrl,
     description: `dev server started here (state in ${config.home}/temporal.db)`,
     stop: server.stop,
@@ -105,19 +121,27 @@ function describeSecurity(settings: TemporalConnectionSettings): string {
  */
 export async function existingTemporal(config: Config): Promise<Omit<TemporalTarget, 'stop' | 'uiUrl'>> {
   const namespace = config.temporal.namespace;
+  const dataConverter = temporalDataConverter(config.temporal);
   if (config.temporal.address) {
     const address = config.temporal.address;
     return {
       address,
       namespace,
       connectOptions: connectOptions({ ...config.temporal, address }),
+      dataConverter,
       description: `${address} (${describeSecurity(config.temporal)})`,
     };
   }
   const port = config.temporal.devPort;
   const address = `127.0.0.1:${port}`;
   if (await isListening('127.0.0.1', port)) {
-    return { address, namespace, connectOptions: { address }, description: `the dev server on localhost:${port}` };
+    return {
+      address,
+      namespace,
+      connectOptions: { address },
+      dataConverter,
+      description: `the dev server on localhost:${port}`,
+    };
   }
   throw new Error(
     `no Temporal server on localhost:${port}: set TEMPORAL_ADDRESS (or TEMPORAL_PROFILE), or start one with ` +

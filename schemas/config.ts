@@ -48,6 +48,40 @@ const positiveInt = (fallback: number) =>
       return n;
     });
 
+/** A TCP port; `fallback` when unset. */
+const port = <F extends number | undefined>(fallback: F) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx): number | F => {
+      if (value === undefined || value.trim() === '') return fallback;
+      const n = Number(value);
+      if (!/^\d+$/.test(value.trim()) || n < 1 || n > 65535) {
+        ctx.addIssue({ code: 'custom', message: `must be a port number from 1 to 65535, got "${value}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+/**
+ * A postgres:// URL the driver can use: it must parse, with a host (or a `?host=` socket directory). The value is
+ * never echoed: it may hold the password.
+ */
+const databaseUrl = z
+  .string()
+  .regex(/^postgres(ql)?:\/\//, { message: 'must start with postgres:// or postgresql://' })
+  .refine(
+    (value) => {
+      try {
+        const url = new URL(value);
+        return url.hostname !== '' || url.searchParams.has('host');
+      } catch {
+        return false;
+      }
+    },
+    { message: 'is not a valid URL; expected postgres://USER:PASSWORD@HOST:PORT/DATABASE' },
+  );
+
 const envSchema = z.object({
   SNOWPATROL_HOME: optionalText,
   SNOWPATROL_SOURCE: z.preprocess((v) => (v === '' ? undefined : v), sourceSpec.optional()),
@@ -56,29 +90,12 @@ const envSchema = z.object({
   SNOWPATROL_OUTBOX_DIR: optionalText,
   SNOWPATROL_MAX_CONCURRENT_ACTIVITIES: positiveInt(4),
   SNOWPATROL_LOG_JSON: bool(),
-  SNOWPATROL_METRICS_PORT: z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined || value.trim() === '') return undefined;
-      const n = Number(value);
-      if (!/^\d+$/.test(value.trim()) || n < 1 || n > 65535) {
-        ctx.addIssue({ code: 'custom', message: `must be a port number from 1 to 65535, got "${value}"` });
-        return z.NEVER;
-      }
-      return n;
-    }),
-  SNOWPATROL_DEV_SERVER_PORT: positiveInt(7233),
-  SNOWPATROL_DEV_SERVER_UI_PORT: positiveInt(8233),
+  SNOWPATROL_METRICS_PORT: port(undefined),
+  SNOWPATROL_DEV_SERVER_PORT: port(7233),
+  SNOWPATROL_DEV_SERVER_UI_PORT: port(8233),
   SNOWPATROL_CONFIG: optionalText,
   TEMPORAL_CLI_PATH: optionalText,
-  DATABASE_URL: z.preprocess(
-    (v) => (v === '' ? undefined : v),
-    z
-      .string()
-      .regex(/^postgres(ql)?:\/\//, { message: 'must start with postgres:// or postgresql://' })
-      .optional(),
-  ),
+  DATABASE_URL: z.preprocess((v) => (v === '' ? undefined : v), databaseUrl.optional()),
 });
 
 /** Validated runtime settings. Credentials (e.g. in DATABASE_URL) are kept out of `describeConfig`. */

@@ -13,6 +13,19 @@ export function isIsoDate(value: string): boolean {
   return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
 }
 
+/** The earliest day snowpatrol works on: Snowflake metering does not go back further; an earlier year is a typo. */
+export const EARLIEST_DAY = '2000-01-01';
+
+/**
+ * Why a real calendar `day` is outside the days snowpatrol works on — before EARLIEST_DAY, or after `today` (a later
+ * day has no metering yet) — or undefined when it is inside them.
+ */
+export function dayOutOfRange(day: string, today: string): string | undefined {
+  if (day < EARLIEST_DAY) return `"${day}" is before ${EARLIEST_DAY}, the earliest day snowpatrol works on`;
+  if (day > today) return `"${day}" is in the future (today is ${today}, UTC)`;
+  return undefined;
+}
+
 /** Milliseconds since the epoch of midnight UTC on `day`. */
 export function dayToMs(day: string): number {
   return Date.parse(`${day}T00:00:00Z`);

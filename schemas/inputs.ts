@@ -4,11 +4,48 @@
  * silently ignored setting. Workflows parse their input with these and fail fast with `InvalidInput`.
  */
 import { z } from 'zod';
-import { isIsoDate } from './dates';
+import { daysBetween, dayOutOfRange, isIsoDate, toIsoDay } from './dates';
 
+/**
+ * A day from EARLIEST_DAY to today (UTC). In a workflow, `Date.now()` is the workflow task's time, recorded in the
+ * history, so the check replays deterministically.
+ */
 const isoDate = z
-  .string({ error: 'expected a date string like "2026-11-20"' })
-  .refine(isIsoDate, { error: (issue) => `expected a date like "2026-11-20", got ${JSON.stringify(issue.input)}` });
+  .string({ error: (issue) => `expected a date string like "2026-11-20", got ${JSON.stringify(issue.input)}` })
+  .superRefine((value, ctx) => {
+    const problem = isIsoDate(value)
+      ? dayOutOfRange(value, toIsoDay(Date.now()))
+      : `expected a date like "2026-11-20", got ${JSON.stringify(value)}`;
+    if (problem) ctx.addIssue({ code: 'custom', message: problem, input: value });
+  });
+
+/** The most days one ingestMetering run (or `snowpatrol ingest`) loads: the largest `historyDays`. */
+export const MAX_INGEST_DAYS = 1460;
+
+interface DayWindow {
+  asOf?: string;
+  from?: string;
+  to?: string;
+}
+
+/** `from` must not be after the window's last day (`to`, which defaults to `asOf`); nor span over `maxDays`. */
+function checkWindow(maxDays?: number) {
+  return (input: DayWindow, ctx: z.RefinementCtx) => {
+    const last = input.to ?? input.asOf;
+    // Days that are not dates were reported on their own field.
+    if (input.from === undefined || last === undefined || !isIsoDate(input.from) || !isIsoDate(last)) return;
+    const named = input.to !== undefined ? `to "${input.to}"` : `asOf "${input.asOf}" (the default of to)`;
+    if (input.from > last) {
+      ctx.addIssue({ code: 'custom', path: ['from'], message: `"${input.from}" is after ${named}` });
+    } else if (maxDays !== undefined && daysBetween(input.from, last) + 1 > maxDays) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['from'],
+        message: `"${input.from}" → ${named} is ${daysBetween(input.from, last) + 1} days; at most ${maxDays} at once`,
+      });
+    }
+  };
+}
 
 const days = (min: number, max: number) =>
   z
@@ -51,7 +88,7 @@ export const pipelineInput = z.strictObject({
   /** Metering source; default: the worker's configured source (`SNOWPATROL_SOURCE`). */
   source: sourceSpec.optional(),
   /** Days of history loaded on a first run. */
-  historyDays: days(14, 1460).default(DEFAULTS.historyDays),
+  historyDays: days(14, MAX_INGEST_DAYS).default(DEFAULTS.historyDays),
   /** Trailing days re-loaded every run, because Snowflake restates recent metering. */
   reloadDays: days(0, 30).default(DEFAULTS.reloadDays),
   /** Days of history each model trains on. */
@@ -75,24 +112,28 @@ export const pipelineInput = z.strictObject({
   catchUpDays: days(0, 30).default(DEFAULTS.catchUpDays),
 });
 
-export const ingestInput = z.strictObject({
-  asOf: isoDate.optional(),
-  source: sourceSpec.optional(),
-  /** First day to load; default: the day after the last loaded day less `reloadDays`, or `historyDays` back. */
-  from: isoDate.optional(),
-  /** Last day to load; default `asOf`. */
-  to: isoDate.optional(),
-  historyDays: days(1, 1460).default(DEFAULTS.historyDays),
-  reloadDays: days(0, 30).default(DEFAULTS.reloadDays),
-});
+export const ingestInput = z
+  .strictObject({
+    asOf: isoDate.optional(),
+    source: sourceSpec.optional(),
+    /** First day to load; default: the day after the last loaded day less `reloadDays`, or `historyDays` back. */
+    from: isoDate.optional(),
+    /** Last day to load; default `asOf`. */
+    to: isoDate.optional(),
+    historyDays: days(1, MAX_INGEST_DAYS).default(DEFAULTS.historyDays),
+    reloadDays: days(0, 30).default(DEFAULTS.reloadDays),
+  })
+  .superRefine(checkWindow(MAX_INGEST_DAYS));
 
-export const featuresInput = z.strictObject({
-  asOf: isoDate.optional(),
-  /** First day whose features are (re)computed; default: the first metered day. */
-  from: isoDate.optional(),
-  /** Last day; default `asOf`. */
-  to: isoDate.optional(),
-});
+export const featuresInput = z
+  .strictObject({
+    asOf: isoDate.optional(),
+    /** First day whose features are (re)computed; default: the first metered day. */
+    from: isoDate.optional(),
+    /** Last day; default `asOf`. */
+    to: isoDate.optional(),
+  })
+  .superRefine(checkWindow());
 
 export const trainInput = z.strictObject({
   asOf: isoDate.optional(),
@@ -100,23 +141,35 @@ export const trainInput = z.strictObject({
   trainedTo: isoDate.optional(),
   trainingDays: days(14, 730).default(DEFAULTS.trainingDays),
   /** Warehouses trained at once (bounded fan-out). */
-  maxParallel: z.number().int().min(1).max(64).default(DEFAULTS.maxParallelTraining),
+  maxParallel: z
+    .number({ error: 'expected a whole number of warehouses' })
+    .int({ error: 'expected a whole number of warehouses' })
+    .min(1, { error: 'must be at least 1' })
+    .max(64, { error: 'must be at most 64' })
+    .default(DEFAULTS.maxParallelTraining),
 });
 
-export const scoreInput = z.strictObject({
-  asOf: isoDate.optional(),
-  /** First day scored; default `to`. */
-  from: isoDate.optional(),
-  /** Last day scored; default `asOf`. */
-  to: isoDate.optional(),
-});
+export const scoreInput = z
+  .strictObject({
+    asOf: isoDate.optional(),
+    /** First day scored; default `to`. */
+    from: isoDate.optional(),
+    /** Last day scored; default `asOf`. */
+    to: isoDate.optional(),
+  })
+  .superRefine(checkWindow());
 
-export const notifyInput = z.strictObject({
-  asOf: isoDate.optional(),
-  /** Alert open anomalies dated from … to (default: `asOf` only) that have not been alerted yet. */
-  from: isoDate.optional(),
-  to: isoDate.optional(),
-});
+export const notifyInput = z
+  .strictObject({
+    asOf: isoDate.optional(),
+    /** Alert open anomalies dated from … to (default: `asOf` only) that have not been alerted yet. */
+    from: isoDate.optional(),
+    to: isoDate.optional(),
+  })
+  .superRefine(checkWindow());
+
+/** The longest snooze. */
+export const MAX_SNOOZE_DAYS = 90;
 
 /**
  * Mute a warehouse's alerts for a while. `warehouse` is required (`ACCOUNT.WAREHOUSE`, as in the alerts); the
@@ -130,13 +183,23 @@ export const snoozeInput = z.strictObject({
   days: z
     .number({ error: 'expected a number of days' })
     .positive({ error: 'must be more than 0' })
-    .max(90, { error: 'must be at most 90' })
+    .max(MAX_SNOOZE_DAYS, { error: `must be at most ${MAX_SNOOZE_DAYS}` })
     .default(1),
-  until: z.iso.datetime({ offset: true, error: 'expected an ISO timestamp like "2026-11-22T09:00:00Z"' }).optional(),
+  until: z.iso
+    .datetime({ offset: true, error: 'expected an ISO timestamp like "2026-11-22T09:00:00Z"' })
+    .refine((until) => Date.parse(until) <= Date.now() + MAX_SNOOZE_DAYS * 86_400_000, {
+      error: (issue) => `${JSON.stringify(issue.input)} is more than ${MAX_SNOOZE_DAYS} days from now`,
+    })
+    .optional(),
   /** Who snoozed it (a Slack user id, or a name). */
   author: z.string().trim().min(1).default('temporal'),
   /** The anomaly whose alert it was snoozed from. */
-  anomalyId: z.number().int().positive().optional(),
+  anomalyId: z
+    .number({ error: 'expected an anomaly id' })
+    .int({ error: 'expected an anomaly id' })
+    .positive({ error: 'must be more than 0' })
+    .max(2_147_483_647, { error: 'must be at most 2147483647' })
+    .optional(),
 });
 
 /** What a schedule passes to `scheduledPipeline`: the pipeline's settings; the day comes from the scheduled time. */

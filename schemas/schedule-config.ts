@@ -19,6 +19,14 @@ export interface ScheduleSettings {
 
 const OVERLAPS: OverlapPolicy[] = ['skip', 'buffer_one', 'buffer_all', 'cancel_other', 'terminate_other', 'allow_all'];
 const CRON_FIELD = /^[\d*,/-]+$|^[A-Za-z]{3}(-[A-Za-z]{3})?$/;
+/** Minute, hour, day of month, month, day of week: the numbers each field may hold. */
+const CRON_RANGES = [
+  { name: 'minute', min: 0, max: 59 },
+  { name: 'hour', min: 0, max: 23 },
+  { name: 'day of month', min: 1, max: 31 },
+  { name: 'month', min: 1, max: 12 },
+  { name: 'day of week', min: 0, max: 7 },
+];
 
 function cron(env: NodeJS.ProcessEnv, key: string, fallback: string, problems: string[]): string | undefined {
   const raw = (env[key] ?? '').trim();
@@ -27,6 +35,14 @@ function cron(env: NodeJS.ProcessEnv, key: string, fallback: string, problems: s
   const fields = raw.split(/\s+/);
   if (fields.length !== 5 || !fields.every((f) => CRON_FIELD.test(f))) {
     problems.push(`${key}: expected a 5-field cron expression like "${fallback}" (UTC) or "off", got "${raw}"`);
+    return raw;
+  }
+  for (const [i, field] of fields.entries()) {
+    const { name, min, max } = CRON_RANGES[i];
+    // Step sizes (after "/") are counts, not values of the field.
+    const values = field.split(',').flatMap((part) => part.split('/')[0].split('-'));
+    const bad = values.find((v) => /^\d+$/.test(v) && (Number(v) < min || Number(v) > max));
+    if (bad !== undefined) problems.push(`${key}: ${name} ${bad} is out of range ${min}-${max} in "${raw}"`);
   }
   return raw;
 }

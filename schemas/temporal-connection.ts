@@ -14,6 +14,7 @@ import {
   type ClientConfigProfile,
   type ConfigDataSource,
 } from '@temporalio/envconfig';
+import { parsePayloadEncryption, payloadKeySecrets, type PayloadEncryptionSettings } from './payload-codec-config';
 
 /** The environment variables read here: `@temporalio/envconfig`'s own names. */
 export const TEMPORAL_CONNECTION_ENV = [
@@ -50,6 +51,11 @@ export interface TemporalConnectionSettings {
    * working directory; connection options are built from it (`toClientOptions`) when connecting.
    */
   profile: ClientConfigProfile;
+  /**
+   * Payload encryption keys (SNOWPATROL_PAYLOAD_*), for the data converter of every client, worker and replay;
+   * unset: payloads are stored as they are. Holds key material: never log it.
+   */
+  payloadEncryption?: PayloadEncryptionSettings;
 }
 
 export interface ParsedTemporalConnection {
@@ -111,6 +117,8 @@ export function parseTemporalConnection(env: NodeJS.ProcessEnv, cwd: string): Pa
         'without an address snowpatrol uses the embedded dev server, which takes neither',
     );
   }
+  const payloadEncryption = parsePayloadEncryption(env, cwd);
+  problems.push(...payloadEncryption.problems);
 
   return {
     settings: {
@@ -120,6 +128,7 @@ export function parseTemporalConnection(env: NodeJS.ProcessEnv, cwd: string): Pa
       profileName,
       configFile: profileName !== undefined ? file.path : undefined,
       profile: { ...profile, ...(tls && { tls }) },
+      ...(payloadEncryption.settings && { payloadEncryption: payloadEncryption.settings }),
     },
     problems,
   };
@@ -324,5 +333,6 @@ export function temporalSecrets(settings: TemporalConnectionSettings): string[] 
   if (settings.profile.apiKey) secrets.push(settings.profile.apiKey);
   const key: ConfigDataSource | undefined = settings.profile.tls?.clientKey;
   if (key !== undefined && 'data' in key) secrets.push(Buffer.from(key.data).toString('utf8').trim());
+  secrets.push(...payloadKeySecrets(settings.payloadEncryption));
   return secrets;
 }

@@ -1,4 +1,5 @@
 /** Build a snowpatrol worker for the `snowpatrol` task queue from injected activities. */
+import type { DataConverter } from '@temporalio/common';
 import { type NativeConnection, Worker } from '@temporalio/worker';
 import type { Activities } from '../activities';
 import { TASK_QUEUE } from '../schemas/constants';
@@ -19,6 +20,8 @@ export interface WorkerOptions {
   taskQueue?: string;
   /** Run this prebuilt bundle file (`npm run bundle:workflows`) instead of the default (see `workflowBundle`). */
   workflowBundlePath?: string;
+  /** Payload codecs (encryption), as every client of the project uses them (`temporalDataConverter`). */
+  dataConverter?: DataConverter;
 }
 
 export async function createSnowpatrolWorker(options: WorkerOptions): Promise<Worker> {
@@ -28,6 +31,7 @@ export async function createSnowpatrolWorker(options: WorkerOptions): Promise<Wo
     taskQueue: options.taskQueue ?? TASK_QUEUE,
     workflowBundle: options.workflowBundlePath ? prebuiltBundle(options.workflowBundlePath) : await workflowBundle(),
     activities: options.activities,
+    dataConverter: options.dataConverter,
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities,
     shutdownGraceTime: SHUTDOWN_GRACE_TIME,
     // Send heartbeat details at least every 5 s, so a retry after a crash resumes close to where work stopped.

@@ -5,6 +5,7 @@
  * a nondeterminism error. Histories may be JSON as the Web UI or `temporal workflow show --output json` write it
  * (either enum style), or the proto object `handle.fetchHistory()` returns.
  */
+import type { DataConverter } from '@temporalio/common';
 import { historyFromJSON, type History } from '@temporalio/common/lib/proto-utils';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { workflowBundle } from './bundle';
@@ -29,6 +30,8 @@ export interface ReplayReport {
 export interface ReplayOptions {
   /** Replay against this bundle instead of the worker's (tests use a deliberately different workflow module). */
   workflowBundle?: WorkflowBundleWithSourceMap;
+  /** Decodes the recorded payloads: the workers' own (encrypted histories need their key). */
+  dataConverter?: DataConverter;
 }
 
 /** Replay each history, one at a time, on a replay worker; one report per history, in the order given. */
@@ -51,7 +54,7 @@ export async function replayHistories(
 
   const bundle = options.workflowBundle ?? (await workflowBundle());
   const results = Worker.runReplayHistories(
-    { workflowBundle: bundle, replayName: 'snowpatrol-replay' },
+    { workflowBundle: bundle, replayName: 'snowpatrol-replay', dataConverter: options.dataConverter },
     runnable.map(({ workflowId, history }) => ({ workflowId, history })),
   );
   // The SDK replays the histories in order and yields exactly one result per history.

@@ -34,9 +34,13 @@ export const longRunning = proxyActivities<Activities>({
   },
 });
 
-/** Training one warehouse: CPU-bound, bounded. */
+/**
+ * Training a batch of warehouses: CPU-bound, bounded. It heartbeats while it works (at least every 10 s), so a
+ * worker that dies mid-batch is noticed within 30 s rather than at the 10-minute timeout.
+ */
 export const training = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '30 seconds',
   retry: {
     initialInterval: '2s',
     backoffCoefficient: 2,

@@ -1,4 +1,5 @@
 /** Parsing one WAREHOUSE_METERING_HISTORY CSV record (Snowflake's column names) into a typed row. */
+import { isIsoDate } from '../../schemas/dates';
 import type { HourlyMeteringRow } from './metering-source';
 
 export const REQUIRED_COLUMNS = [
@@ -16,7 +17,8 @@ const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?
 /** Parse Snowflake's exported timestamps (`2026-11-20 07:00:00.000 -0800`, ISO 8601); no offset means UTC. */
 export function parseSnowflakeTimestamp(text: string): Date | undefined {
   const m = TIMESTAMP.exec(text.trim());
-  if (!m) return undefined;
+  // Date() rolls 2026-02-30 over to March 2 and 24:00 to the next day: a day or hour that does not exist is no time.
+  if (!m || !isIsoDate(m[1]) || Number(m[2].slice(0, 2)) > 23) return undefined;
   let offset = m[3] ?? 'Z';
   if (/^[+-]\d{4}$/.test(offset)) offset = `${offset.slice(0, 3)}:${offset.slice(3)}`;
   const time = m[2].length === 5 ? `${m[2]}:00` : m[2];
@@ -69,15 +71,18 @@ export function parseMeteringRecord(
     return `WAREHOUSE_ID ${JSON.stringify(record.WAREHOUSE_ID)} is not an integer`;
   const warehouseName = (record.WAREHOUSE_NAME ?? '').trim();
   if (!warehouseName) return 'WAREHOUSE_NAME is empty';
+  // Bytes that are not UTF-8 decode to U+FFFD: the name would be stored garbled, under a key no alert matches.
+  if (warehouseName.includes('\uFFFD')) return notUtf8('WAREHOUSE_NAME', warehouseName);
   const numbers: Record<string, number> = {};
   for (const col of ['CREDITS_USED', 'CREDITS_USED_COMPUTE', 'CREDITS_USED_CLOUD_SERVICES']) {
     const raw = (record[col] ?? '').trim();
     const value = raw === '' ? NaN : Number(raw);
     if (!Number.isFinite(value)) return `${col} ${JSON.stringify(record[col])} is not a number`;
-    if (value < 0 && col !== 'CREDITS_USED_CLOUD_SERVICES') return `${col} is negative`;
+    if (value < 0 && col !== 'CREDITS_USED_CLOUD_SERVICES') return `${col} ${JSON.stringify(record[col])} is negative`;
     numbers[col] = value;
   }
   const account = (record.ACCOUNT_NAME ?? '').trim() || defaultAccount;
+  if (account.includes('\uFFFD')) return notUtf8('ACCOUNT_NAME', account);
   return {
     account,
     warehouseId,
@@ -88,4 +93,8 @@ export function parseMeteringRecord(
     creditsUsedCompute: numbers.CREDITS_USED_COMPUTE,
     creditsUsedCloudServices: numbers.CREDITS_USED_CLOUD_SERVICES,
   };
+}
+
+function notUtf8(column: string, value: string): string {
+  return `${column} ${JSON.stringify(value)} is not UTF-8 text (save the export as UTF-8, e.g. CSV UTF-8 in Excel)`;
 }

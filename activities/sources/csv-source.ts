@@ -13,16 +13,19 @@ import type { AccountReadiness, HourlyMeteringRow, MeteringSource } from './mete
 /** Account name used when the export has no ACCOUNT_NAME column (an ACCOUNT_USAGE export). */
 export const CSV_DEFAULT_ACCOUNT = 'DEFAULT';
 
+/**
+ * The longest record read, in characters: a metering row is ~150, so a longer one is not an export, and the parser
+ * stops there instead of holding a giant line in memory.
+ */
+export const MAX_CSV_RECORD_SIZE = 65_536;
+
 export function createCsvSource(filePath: string): MeteringSource {
   const spec = `csv:${filePath}`;
   return {
     spec,
     chunkDays: Number.MAX_SAFE_INTEGER,
     async *read(from: string, to: string, batchSize: number): AsyncIterable<HourlyMeteringRow[]> {
-      await assertReadable(filePath, spec);
-      for await (const _ of rowBatches(filePath, spec)) {
-        // first pass: validation only; `rowBatches` throws on the first bad row
-      }
+      await validateCsvExport(filePath);
       const fromMs = dayToMs(from);
       const endMs = dayToMs(addDays(to, 1));
       let batch: HourlyMeteringRow[] = [];
@@ -58,13 +61,60 @@ export function createCsvSource(filePath: string): MeteringSource {
   };
 }
 
+/**
+ * Read the whole export once, writing nothing. Throws a SourceError (unreadable, UTF-16, missing columns, a line
+ * over MAX_CSV_RECORD_SIZE) or an InvalidRowError naming the line of the first bad row — or of a row repeating an
+ * earlier row's account, warehouse and START_TIME (which of the two is right cannot be known). Memory grows with
+ * the rows (a number per warehouse-hour, for the repeat check), never with the length of a line.
+ */
+export async function validateCsvExport(filePath: string): Promise<void> {
+  const spec = `csv:${filePath}`;
+  await assertReadable(filePath, spec);
+  const seen = new Map<string, Map<number, number>>();
+  let record = 0;
+  for await (const rows of rowBatches(filePath, spec)) {
+    for (const row of rows) {
+      record++;
+      const warehouse = `${row.account}\u0000${row.warehouseId}`;
+      let starts = seen.get(warehouse);
+      if (!starts) seen.set(warehouse, (starts = new Map()));
+      // Minutes since the epoch: a small integer for the hourly rows of an export, still exact for any other.
+      const start = row.startTime.getTime() / 60_000;
+      const first = starts.get(start);
+      if (first === undefined) {
+        starts.set(start, record);
+        continue;
+      }
+      throw new InvalidRowError(
+        `repeats line ${await lineOfRecord(filePath, spec, first)}: same ACCOUNT_NAME, WAREHOUSE_ID and START_TIME ` +
+          `(${row.account}, ${row.warehouseId}, ${row.startTime.toISOString()})`,
+        filePath,
+        await lineOfRecord(filePath, spec, record),
+      );
+    }
+  }
+}
+
 async function assertReadable(filePath: string, spec: string): Promise<void> {
+  let head: Buffer;
   try {
     const stat = await fs.promises.stat(filePath);
     if (!stat.isFile()) throw new SourceError(`${filePath} is not a file`, spec);
+    const file = await fs.promises.open(filePath, 'r');
+    try {
+      head = (await file.read(Buffer.alloc(2), 0, 2, 0)).buffer;
+    } finally {
+      await file.close();
+    }
   } catch (err) {
     if (err instanceof SourceError) throw err;
     throw new SourceError(`cannot read ${filePath}: ${(err as Error).message}`, spec);
+  }
+  if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)) {
+    throw new SourceError(
+      `${filePath} is UTF-16 text (it starts with a UTF-16 byte order mark): save it as UTF-8`,
+      spec,
+    );
   }
 }
 
@@ -76,7 +126,7 @@ function parserOptions(filePath: string, spec: string, info: boolean, onHeader =
     columns: (header: string[]) => {
       const missing = missingColumns(header);
       if (missing.length > 0) {
-        throw new SourceError(`${filePath}: missing column(s) ${missing.join(', ')}`, spec);
+        throw new SourceError(`${filePath} line 1 (the header): missing column(s) ${missing.join(', ')}`, spec);
       }
       onHeader();
       return header.map((h) => h.trim().toUpperCase());
@@ -84,6 +134,7 @@ function parserOptions(filePath: string, spec: string, info: boolean, onHeader =
     skip_empty_lines: true,
     bom: true,
     info,
+    max_record_size: MAX_CSV_RECORD_SIZE,
   };
 }
 
@@ -114,7 +165,15 @@ async function* rowBatches(filePath: string, spec: string): AsyncIterable<Hourly
     }
   } catch (err) {
     if (err instanceof SourceError || err instanceof InvalidRowError) throw err;
-    throw new SourceError(`${filePath}: ${(err as Error).message}`, spec);
+    const csv = err as Error & { code?: string; lines?: number };
+    if (csv.code === 'CSV_MAX_RECORD_SIZE') {
+      throw new SourceError(
+        `${filePath} line ${csv.lines}: longer than ${MAX_CSV_RECORD_SIZE} characters, so not a metering row ` +
+          '(is this a WAREHOUSE_METERING_HISTORY export?)',
+        spec,
+      );
+    }
+    throw new SourceError(`${filePath}: ${csv.message}`, spec);
   } finally {
     parser.destroy();
   }

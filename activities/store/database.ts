@@ -44,7 +44,12 @@ async function openPostgres(url: string, max: number): Promise<Database> {
   // Serialise migrations across workers starting together: a session lock held on a reserved connection.
   const lockConn = await client.reserve().catch(async (err: unknown) => {
     await client.end({ timeout: 5 });
-    throw err;
+    throw new Error(
+      `cannot connect to the database (DATABASE_URL ${withoutCredentials(url)}): ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
   });
   try {
     await lockConn`select pg_advisory_lock(7421003)`;
@@ -56,13 +61,18 @@ async function openPostgres(url: string, max: number): Promise<Database> {
   }
   await lockConn`select pg_advisory_unlock(7421003)`;
   lockConn.release();
-  const { host, pathname } = new URL(url);
   return {
     db: db as unknown as Db,
     kind: 'postgres',
-    location: `postgres://${host}${pathname}`,
+    location: withoutCredentials(url),
     close: () => client.end({ timeout: 5 }),
   };
+}
+
+/** `postgres://host:port/database`: where the data is, without user or password. */
+function withoutCredentials(url: string): string {
+  const { host, pathname } = new URL(url);
+  return `postgres://${host}${pathname}`;
 }
 
 async function openPglite(dir: string): Promise<Database> {

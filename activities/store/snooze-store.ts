@@ -3,7 +3,7 @@
  * the `snoozeWarehouse` workflow, whose durable timer ends the snooze by deleting exactly that row.
  */
 import { and, eq, gt, gte, inArray, lte, notExists, sql } from 'drizzle-orm';
-import { anomalies, notifications, snoozes } from '../../schemas/tables';
+import { anomalies, meteringDaily, modelVersions, notifications, snoozes } from '../../schemas/tables';
 import type { Db } from './database';
 
 export type Snooze = typeof snoozes.$inferSelect;
@@ -68,4 +68,24 @@ export async function muteSnoozedAnomalies(
     )
     .returning({ warehouse: anomalies.warehouse, day: anomalies.usageDate });
   return muted.map((m) => `${m.warehouse} ${m.day}`);
+}
+
+/**
+ * Whether snowpatrol knows `warehouse` (it has metering, a model or an anomaly of it) — a snooze of any other name
+ * mutes nothing — and, for the message when it does not, one name it knows.
+ */
+export async function lookUpWarehouse(
+  db: Db,
+  warehouse: string,
+): Promise<{ known: boolean; example: string | undefined }> {
+  for (const table of [meteringDaily, modelVersions, anomalies]) {
+    const found = await db
+      .select({ one: sql`1` })
+      .from(table)
+      .where(eq(table.warehouse, warehouse))
+      .limit(1);
+    if (found.length > 0) return { known: true, example: undefined };
+  }
+  const [example] = await db.select({ warehouse: meteringDaily.warehouse }).from(meteringDaily).limit(1);
+  return { known: false, example: example?.warehouse };
 }

@@ -3,8 +3,9 @@ import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/com
 import { TASK_QUEUE, WORKFLOW_TYPES, workflowIdFor } from '../../schemas/constants';
 import type { Config } from '../../schemas/config';
 import type { ingestMetering } from '../../workflows';
+import { MAX_INGEST_DAYS } from '../../schemas/inputs';
 import { withApp } from '../app';
-import { progress } from '../options';
+import { checkDayRange, checkLocalSource, progress } from '../options';
 
 export interface IngestCommandOptions {
   source: string;
@@ -14,7 +15,9 @@ export interface IngestCommandOptions {
 }
 
 export async function ingestCommand(config: Config, opts: IngestCommandOptions): Promise<void> {
-  if (opts.from && opts.from > opts.to) throw new Error(`--from ${opts.from} is after --to ${opts.to}`);
+  if (opts.from) checkDayRange(opts.from, opts.to, MAX_INGEST_DAYS);
+  // The worker runs in this process: a bad export is named now, before a workflow starts (or alerts) over it.
+  await checkLocalSource(opts.source, config);
   await withApp(config, { worker: true, log: progress }, async (app) => {
     const result = await app.call(() =>
       app.client.workflow.execute<typeof ingestMetering>(WORKFLOW_TYPES.ingest, {

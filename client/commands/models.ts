@@ -20,6 +20,12 @@ import type { Database } from '../../activities/store/database';
 export async function modelsListCommand(config: Config, opts: { warehouse?: string; json: boolean }): Promise<void> {
   await withDatabase(config, async (db) => {
     const rows = (await listModels(db)).filter((m) => !opts.warehouse || m.warehouse === opts.warehouse);
+    // A filter that matches nothing is a typo more often than not: say so instead of printing an empty list.
+    if (opts.warehouse && rows.length === 0) {
+      throw new Error(
+        `no model for warehouse ${opts.warehouse} (names look like ACCOUNT.WAREHOUSE; see \`snowpatrol models list\`)`,
+      );
+    }
     printResult(opts.json, rows, () => modelsTable(rows));
   });
 }

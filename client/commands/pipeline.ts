@@ -5,7 +5,7 @@ import { addDays } from '../../schemas/dates';
 import type { NotifyResult } from '../../schemas/results';
 import type { Config } from '../../schemas/config';
 import { withApp } from '../app';
-import { progress } from '../options';
+import { checkLocalSource, progress } from '../options';
 import { anomaliesTable, pipelineSummary } from '../report';
 import { runPipeline } from '../run-pipeline';
 
@@ -23,6 +23,8 @@ export interface PipelineCommandOptions {
 
 export async function pipelineCommand(config: Config, opts: PipelineCommandOptions): Promise<void> {
   const started = Date.now();
+  // With the worker in this process, a csv: export is read here: a bad one is named before the run starts.
+  if (opts.worker) await checkLocalSource(opts.source ?? config.source, config);
   await withApp(config, { worker: opts.worker, log: progress }, async (app) => {
     const run = await runPipeline(
       app,

@@ -12,7 +12,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { Config } from '../../schemas/config';
 import { parseHistory, replayHistories, workflowIdOf, type ReplayReport } from '../../worker/replay';
 import { progress } from '../options';
-import { ensureTemporal } from '../temporal-target';
+import { ensureTemporal, temporalDataConverter } from '../temporal-target';
 
 export interface ReplayCommandOptions {
   /** History files; or else one of `workflowId` and `query`. */
@@ -37,12 +37,17 @@ export type ReplayLine = ReplayReport & { file?: string; runId?: string };
 
 /**
  * The Temporal runtime for this command, installed once before anything else uses it. Core logs a WARN line for
- * every workflow task that fails in replay; the report already says why, so Core and the SDK log only errors.
+ * every workflow task that fails in replay, and the SDK an ERROR with a stack trace; the report already says why, so
+ * Core logs only errors and the SDK's line for a failing history is dropped.
  * (Core logs straight to the console: forwarding them would poll on a timer that keeps the process alive.)
  */
 export function installReplayRuntime(): void {
   Runtime.install({
-    logger: new DefaultLogger('ERROR'),
+    logger: new DefaultLogger('ERROR', ({ level, message, meta }) => {
+      // A history that fails to replay is also logged by the SDK, stack and all; its report line already says why.
+      if (message === 'Failed to process Workflow Activation') return;
+      console.error(`[${level}] ${message}`, meta ?? '');
+    }),
     telemetryOptions: { logging: { console: {}, filter: { core: 'ERROR', other: 'ERROR' } } },
   });
 }
@@ -55,7 +60,10 @@ export async function replayCommand(config: Config, opts: ReplayCommandOptions):
   if (opts.runId !== undefined && opts.workflowId === undefined) throw new Error('--run-id needs --workflow-id');
 
   const loaded = opts.files.length > 0 ? readHistoryFiles(opts.files) : await fetchHistories(config, opts);
-  const reports = await replayHistories(loaded.map(({ workflowId, history }) => ({ workflowId, history })));
+  const reports = await replayHistories(
+    loaded.map(({ workflowId, history }) => ({ workflowId, history })),
+    { dataConverter: temporalDataConverter(config.temporal) },
+  );
   const lines: ReplayLine[] = reports.map((report, i) => ({
     ...(loaded[i].file !== undefined && { file: loaded[i].file }),
     ...(loaded[i].runId !== undefined && { runId: loaded[i].runId }),
@@ -132,7 +140,7 @@ async function fetchHistories(config: Config, opts: ReplayCommandOptions): Promi
     progress(`Temporal: ${temporal.description}`);
     const connection = await Connection.connect(temporal.connectOptions);
     try {
-      const client = new Client({ connection, namespace: temporal.namespace });
+      const client = new Client({ connection, namespace: temporal.namespace, dataConverter: temporal.dataConverter });
       const executions: { workflowId: string; runId?: string }[] = [];
       if (opts.workflowId !== undefined) {
         executions.push({ workflowId: opts.workflowId, runId: opts.runId });

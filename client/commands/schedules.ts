@@ -2,13 +2,28 @@
  * `snowpatrol schedules apply | list | describe | pause | unpause | trigger | backfill | delete`. Schedules live in
  * a Temporal server that outlives this command: TEMPORAL_ADDRESS, or a dev server already running.
  */
-import { ScheduleOverlapPolicy } from '@temporalio/client';
+import { ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Config } from '../../schemas/config';
 import { addDays } from '../../schemas/dates';
 import { withExistingClient } from '../app';
-import { printResult } from '../options';
+import { checkDayRange, printResult } from '../options';
 import { applySchedules, SCHEDULE_IDS } from '../schedules';
 import { table } from '../report';
+
+/** The most as-of days one `schedules backfill` runs (each is a whole pipeline run): four years. */
+export const MAX_BACKFILL_DAYS = 1460;
+
+/** Run `fn`; a schedule that does not exist is named as such (the server says "workflow not found for ID: …"). */
+async function onSchedule<T>(scheduleId: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (!(err instanceof ScheduleNotFoundError)) throw err;
+    throw new Error(
+      `no schedule "${scheduleId}" (see \`snowpatrol schedules list\`; \`snowpatrol schedules apply\` creates the declared ones)`,
+    );
+  }
+}
 
 export async function applyCommand(config: Config, opts: { json: boolean }): Promise<void> {
   await withExistingClient(config, async (client) => {
@@ -53,7 +68,7 @@ export async function listCommand(config: Config, opts: { json: boolean }): Prom
 
 export async function describeCommand(config: Config, scheduleId: string, opts: { json: boolean }): Promise<void> {
   await withExistingClient(config, async (client) => {
-    const d = await client.schedule.getHandle(scheduleId).describe();
+    const d = await onSchedule(scheduleId, () => client.schedule.getHandle(scheduleId).describe());
     const summary = {
       scheduleId: d.scheduleId,
       workflowType: d.action.workflowType,
@@ -94,10 +109,12 @@ export async function operateCommand(
   const note = opts.note;
   await withExistingClient(config, async (client) => {
     const handle = client.schedule.getHandle(scheduleId);
-    if (op === 'pause') await handle.pause(note ?? 'paused with snowpatrol schedules pause');
-    if (op === 'unpause') await handle.unpause(note ?? 'unpaused with snowpatrol schedules unpause');
-    if (op === 'trigger') await handle.trigger(ScheduleOverlapPolicy.ALLOW_ALL);
-    if (op === 'delete') await handle.delete();
+    await onSchedule(scheduleId, async () => {
+      if (op === 'pause') await handle.pause(note ?? 'paused with snowpatrol schedules pause');
+      if (op === 'unpause') await handle.unpause(note ?? 'unpaused with snowpatrol schedules unpause');
+      if (op === 'trigger') await handle.trigger(ScheduleOverlapPolicy.ALLOW_ALL);
+      if (op === 'delete') await handle.delete();
+    });
     const done: Record<Operation, string> = {
       pause: 'paused',
       unpause: 'unpaused',
@@ -116,14 +133,16 @@ export async function backfillCommand(
   config: Config,
   opts: { schedule?: string; from: string; to: string; json?: boolean },
 ): Promise<void> {
-  if (opts.from > opts.to) throw new Error(`--from ${opts.from} is after --to ${opts.to}`);
+  checkDayRange(opts.from, opts.to, MAX_BACKFILL_DAYS);
   await withExistingClient(config, async (client) => {
     const scheduleId = opts.schedule ?? SCHEDULE_IDS.pipeline;
-    await client.schedule.getHandle(scheduleId).backfill({
-      start: new Date(`${addDays(opts.from, 1)}T00:00:00Z`),
-      end: new Date(`${addDays(opts.to, 1)}T23:59:59Z`),
-      overlap: ScheduleOverlapPolicy.BUFFER_ALL,
-    });
+    await onSchedule(scheduleId, () =>
+      client.schedule.getHandle(scheduleId).backfill({
+        start: new Date(`${addDays(opts.from, 1)}T00:00:00Z`),
+        end: new Date(`${addDays(opts.to, 1)}T23:59:59Z`),
+        overlap: ScheduleOverlapPolicy.BUFFER_ALL,
+      }),
+    );
     printResult(
       Boolean(opts.json),
       { scheduleId, asOfFrom: opts.from, asOfTo: opts.to, requested: true },

@@ -14,6 +14,7 @@ export function bar(done: number, total: number, width = 20): string {
 }
 
 export async function statusCommand(config: Config, workflowId: string, opts: { json: boolean }): Promise<void> {
+  if (workflowId.trim() === '') throw new Error('status needs a workflow id, e.g. snowpatrol-pipeline-2026-11-20');
   await withExistingClient(config, async (client) => {
     const handle = client.workflow.getHandle(workflowId);
     const description = await handle.describe();

@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { configSecrets, describeConfig, type Config } from '../../schemas/config';
 import { TASK_QUEUE } from '../../schemas/constants';
+import { describePayloadEncryption } from '../../schemas/payload-codec-config';
 import { createSnowpatrolWorker } from '../../worker/create-worker';
 import { progressLog } from '../../worker/logging';
 import { installRuntime } from '../../worker/runtime';
@@ -21,14 +22,22 @@ export async function workerCommand(config: Config): Promise<void> {
       // Scheduled runs start the day's pipeline under its business id through this client.
       const clientConnection = await Connection.connect(temporal.connectOptions);
       try {
-        const client = new Client({ connection: clientConnection, namespace: temporal.namespace });
+        const client = new Client({
+          connection: clientConnection,
+          namespace: temporal.namespace,
+          dataConverter: temporal.dataConverter,
+        });
         const worker = await createSnowpatrolWorker({
           connection,
           namespace: temporal.namespace,
           activities: activitiesFor(config, database, temporal.namespace, client),
           maxConcurrentActivities: config.maxConcurrentActivities,
+          dataConverter: temporal.dataConverter,
         });
-        const summary = describeConfig(config);
+        const summary = {
+          ...describeConfig(config),
+          payloadEncryption: describePayloadEncryption(config.temporal.payloadEncryption),
+        };
         const metrics = config.metricsPort !== undefined ? `http://0.0.0.0:${config.metricsPort}/metrics` : 'off';
         if (config.logJson) {
           log('snowpatrol worker started; SIGINT/SIGTERM drains and stops', {

@@ -11,7 +11,7 @@ import { anomaliesByIds } from '../../activities/store/anomaly-store';
 import type { Db } from '../../activities/store/database';
 import { recordFeedback, type FeedbackVerdict } from '../../activities/store/feedback-store';
 import { alertOf, openAlertMessagesOf } from '../../activities/store/notification-store';
-import { setSnooze } from '../../activities/store/snooze-store';
+import { lookUpWarehouse, setSnooze } from '../../activities/store/snooze-store';
 import { snoozeWorkflowId, TASK_QUEUE, WORKFLOW_TYPES } from '../../schemas/constants';
 import { addDays, isIsoDate, toIsoDay } from '../../schemas/dates';
 import { runUrl } from '../../schemas/links';
@@ -86,6 +86,13 @@ export async function snooze(
   deps: InteractionDeps,
   input: { warehouse: string; days: number; author: string; anomalyId?: number },
 ): Promise<Date> {
+  const { known, example } = await lookUpWarehouse(deps.db, input.warehouse);
+  if (!known) {
+    throw new Error(
+      `unknown warehouse "${input.warehouse}": snowpatrol has no metering, model or anomaly of it ` +
+        `(names look like ACCOUNT.WAREHOUSE${example ? `, e.g. ${example}` : ''})`,
+    );
+  }
   const until = new Date((deps.now?.() ?? new Date()).getTime() + input.days * 86_400_000);
   await deps.temporal.workflow.start(WORKFLOW_TYPES.snooze, {
     taskQueue: TASK_QUEUE,

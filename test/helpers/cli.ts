@@ -89,6 +89,8 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv): RunningCli {
 
 /** A child process whose stdout and stderr are collected in the order written. */
 export interface CapturedProcess {
+  /** The process id (with `startNodeCli`, the node process running the CLI itself: no wrapper). */
+  pid: number;
   output(): string;
   /** Signal the process itself (no process group), if it is still running. */
   kill(signal: NodeJS.Signals): void;
@@ -104,6 +106,7 @@ export function startProcess(command: string, args: string[], env: NodeJS.Proces
   child.stderr.on('data', (c: Buffer) => (output += c.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   return {
+    pid: child.pid as number,
     output: () => output,
     kill: (signal) => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);

@@ -69,6 +69,15 @@ function viewerRole(settings: SnowflakeSettings, role: string): string {
     : `GRANT DATABASE ROLE SNOWFLAKE.USAGE_VIEWER TO ROLE ${role}`;
 }
 
+/** Node's errors for a private key it cannot decrypt or parse (wrong or missing passphrase, not a key). */
+function isPrivateKeyError(code: string | undefined, message: string): boolean {
+  return (
+    code === 'ERR_MISSING_PASSPHRASE' ||
+    code?.startsWith('ERR_OSSL_') === true ||
+    /bad decrypt|passphrase|unsupported key|DECODER routines/i.test(message)
+  );
+}
+
 /** Map a driver error to a domain error, or return it unchanged when retrying may help. */
 export function classifySnowflakeError(
   err: unknown,
@@ -87,6 +96,15 @@ export function classifySnowflakeError(
     return new SnowflakeAuthError(
       `Snowflake refused the login for ${who} with HTTP ${status}: the account was not found or blocks this client. ` +
         'Check SNOWFLAKE_ACCOUNT (the account identifier, e.g. myorg-myaccount) and any network policy.',
+      code,
+    );
+  }
+  // The driver decrypts the private key itself, before it calls Snowflake: a wrong (or missing) passphrase fails
+  // here as an OpenSSL error, the same on every retry.
+  if (phase === 'login' && settings.auth.kind === 'key-pair' && isPrivateKeyError(code, message)) {
+    return new SnowflakeAuthError(
+      `cannot use the private key at SNOWFLAKE_PRIVATE_KEY_PATH (${settings.auth.privateKeyPath}): ${message}. ` +
+        'Check SNOWFLAKE_PRIVATE_KEY_PASSPHRASE (wrong, or missing for an encrypted key).',
       code,
     );
   }
