@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import { type Options, parse } from 'csv-parse';
 import { addDays, dayToMs } from '../../schemas/dates';
 import { InvalidRowError, SourceError } from '../errors';
+import { RepeatedStarts } from './repeated-starts';
 import { missingColumns, parseMeteringRecord, timestampColumnParser } from './csv-row';
 import type { AccountReadiness, HourlyMeteringRow, MeteringSource } from './metering-source';
 
@@ -65,26 +66,20 @@ export function createCsvSource(filePath: string): MeteringSource {
  * Read the whole export once, writing nothing. Throws a SourceError (unreadable, UTF-16, missing columns, a line
  * over MAX_CSV_RECORD_SIZE) or an InvalidRowError naming the line of the first bad row — or of a row repeating an
  * earlier row's account, warehouse and START_TIME (which of the two is right cannot be known). Memory grows with
- * the rows (a number per warehouse-hour, for the repeat check), never with the length of a line.
+ * the warehouses and the span of hours (a bit per warehouse-hour, see RepeatedStarts), never with the length of
+ * a line.
  */
 export async function validateCsvExport(filePath: string): Promise<void> {
   const spec = `csv:${filePath}`;
   await assertReadable(filePath, spec);
-  const seen = new Map<string, Map<number, number>>();
+  const seen = new RepeatedStarts();
   let record = 0;
   for await (const rows of rowBatches(filePath, spec)) {
     for (const row of rows) {
       record++;
-      const warehouse = `${row.account}\u0000${row.warehouseId}`;
-      let starts = seen.get(warehouse);
-      if (!starts) seen.set(warehouse, (starts = new Map()));
-      // Minutes since the epoch: a small integer for the hourly rows of an export, still exact for any other.
-      const start = row.startTime.getTime() / 60_000;
-      const first = starts.get(start);
-      if (first === undefined) {
-        starts.set(start, record);
-        continue;
-      }
+      const warehouse = warehouseKey(row);
+      if (!seen.repeats(warehouse, row.startTime.getTime())) continue;
+      const first = await firstRecordOf(filePath, spec, warehouse, row.startTime.getTime());
       throw new InvalidRowError(
         `repeats line ${await lineOfRecord(filePath, spec, first)}: same ACCOUNT_NAME, WAREHOUSE_ID and START_TIME ` +
           `(${row.account}, ${row.warehouseId}, ${row.startTime.toISOString()})`,
@@ -93,6 +88,20 @@ export async function validateCsvExport(filePath: string): Promise<void> {
       );
     }
   }
+}
+
+const warehouseKey = (row: HourlyMeteringRow) => `${row.account}\u0000${row.warehouseId}`;
+
+/** The number (1-based, header excluded) of the first record of this warehouse starting at `startMs`. */
+async function firstRecordOf(filePath: string, spec: string, warehouse: string, startMs: number): Promise<number> {
+  let record = 0;
+  for await (const rows of rowBatches(filePath, spec)) {
+    for (const row of rows) {
+      record++;
+      if (row.startTime.getTime() === startMs && warehouseKey(row) === warehouse) return record;
+    }
+  }
+  return 0;
 }
 
 async function assertReadable(filePath: string, spec: string): Promise<void> {
