@@ -1,7 +1,9 @@
 /** A real Temporal dev server per test file (the CLI found by global-setup), with snowpatrol's search attributes. */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { SEARCH_ATTRIBUTES } from '../../schemas/constants';
+import type { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { SEARCH_ATTRIBUTES, TASK_QUEUE } from '../../schemas/constants';
 
 export function temporalCliPath(): string {
   const cli = process.env.SNOWPATROL_TEST_TEMPORAL_CLI;
@@ -49,4 +51,14 @@ export function startTemporal(options: StartTemporalOptions = {}): Promise<TestW
       ],
     },
   });
+}
+
+/** Whether process `pid` polls the snowpatrol task queue for workflow tasks (a worker's identity is `<pid>@<host>`). */
+export async function pollsTaskQueue(client: Client, pid: number, namespace = 'default'): Promise<boolean> {
+  const { pollers } = await client.workflowService.describeTaskQueue({
+    namespace,
+    taskQueue: { name: TASK_QUEUE },
+    taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+  });
+  return (pollers ?? []).some((p) => p.identity?.startsWith(`${pid}@`));
 }

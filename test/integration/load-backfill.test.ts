@@ -16,7 +16,7 @@ import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { openDatabase, type Database } from '../../activities/store/database';
-import { TASK_QUEUE, WORKFLOW_TYPES, workflowIdFor } from '../../schemas/constants';
+import { WORKFLOW_TYPES, workflowIdFor } from '../../schemas/constants';
 import { eachDay } from '../../schemas/dates';
 import type { PipelineResult } from '../../schemas/results';
 import { orgRows } from '../fixtures/snowflake-org';
@@ -25,7 +25,7 @@ import { isolatedEnv, runCli, startNodeCli, type CapturedProcess } from '../help
 import { auditAlerts, auditModels, outboxMessages, storedMetering } from '../helpers/exactness';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { tableCounts } from '../helpers/state';
-import { PROMPT_QUEUE_PROCESSING, startTemporal } from '../helpers/temporal';
+import { PROMPT_QUEUE_PROCESSING, pollsTaskQueue, startTemporal } from '../helpers/temporal';
 
 const DAYS = eachDay('2025-03-01', '2026-02-28');
 const DEMO_SEED = 42;
@@ -98,16 +98,6 @@ async function waitFor(probe: () => Promise<boolean>, what: string, timeoutMs: n
   }
 }
 
-/** Whether process `pid` polls the snowpatrol task queue (a worker's identity is `<pid>@<host>`). */
-async function polls(pid: number): Promise<boolean> {
-  const { pollers } = await env.client.workflowService.describeTaskQueue({
-    namespace: 'default',
-    taskQueue: { name: TASK_QUEUE },
-    taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-  });
-  return (pollers ?? []).some((p) => p.identity?.startsWith(`${pid}@`));
-}
-
 async function listAll(query: string): Promise<WorkflowExecutionInfo[]> {
   const found: WorkflowExecutionInfo[] = [];
   for await (const info of env.client.workflow.list({ query })) found.push(info);
@@ -173,7 +163,7 @@ test('a 365-day schedule backfill: every run completes, memory bounded, no timeo
   // `node --import tsx client/main.ts worker`: the pid is the node process that runs the worker, no wrapper.
   const memory = new MemorySampler(worker.pid);
   void worker.exited.then(() => (workerExited = true));
-  await waitFor(() => polls(memory.pid), 'the worker polls the task queue', 120_000, 250);
+  await waitFor(() => pollsTaskQueue(env.client, memory.pid), 'the worker polls the task queue', 120_000, 250);
   memory.sample();
   const readyMB = memory.peakKB / 1024;
   sampler = setInterval(() => memory.sample(), 200);

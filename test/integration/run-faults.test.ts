@@ -12,10 +12,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import type { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { openDatabase, type Database } from '../../activities/store/database';
-import { TASK_QUEUE, WORKFLOW_TYPES } from '../../schemas/constants';
+import { WORKFLOW_TYPES } from '../../schemas/constants';
 import { addDays } from '../../schemas/dates';
 import type { PipelineResult } from '../../schemas/results';
 import { pipelineStartOptions } from '../../schemas/start-policies';
@@ -26,7 +26,7 @@ import { tempDir } from '../fixtures/temp-dir';
 import { isolatedEnv, startNodeCli, type CapturedProcess } from '../helpers/cli';
 import { auditAlerts, slackMessages, sourceMetering, storedMetering } from '../helpers/exactness';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
-import { startTemporal } from '../helpers/temporal';
+import { pollsTaskQueue, startTemporal } from '../helpers/temporal';
 import { startSlackFake, type SlackFake } from '../slack-fake';
 
 const SEED = 42;
@@ -105,7 +105,7 @@ async function startWorker(databaseUrl: string, auth: Auth, slackToken = fake.to
   let exited = false;
   void started.exited.then(() => (exited = true));
   const deadline = Date.now() + 120_000;
-  while (!(await polls(started.pid))) {
+  while (!(await pollsTaskQueue(env.client, started.pid))) {
     if (exited || Date.now() > deadline) throw new Error(`the worker did not start polling:\n${started.output()}`);
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -121,16 +121,6 @@ async function stopWorker(): Promise<void> {
   const timer = setTimeout(() => running.kill('SIGKILL'), 40_000);
   await running.exited;
   clearTimeout(timer);
-}
-
-/** Whether the process `pid` polls the snowpatrol task queue (a worker's identity is `<pid>@<host>`). */
-async function polls(pid: number): Promise<boolean> {
-  const { pollers } = await env.client.workflowService.describeTaskQueue({
-    namespace: 'default',
-    taskQueue: { name: TASK_QUEUE },
-    taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-  });
-  return (pollers ?? []).some((p) => p.identity?.startsWith(`${pid}@`));
 }
 
 /** The pipeline for `asOf`, started as `snowpatrol run` and the schedule start it; a week scored. */
