@@ -1,7 +1,7 @@
 /** Opening a metering source on behalf of the running activity: its queries are tagged with the activity. */
 import { Context } from '@temporalio/activity';
+import { temporalQueryTag } from './attribution/temporal-query-tag';
 import type { MeteringSource } from './sources';
-import { queryTag } from './sources/snowflake/queries';
 
 export type OpenSource = (
   spec: string,
@@ -14,14 +14,8 @@ export type OpenSource = (
  */
 export function openActivitySource(open: OpenSource, spec: string): MeteringSource {
   const ctx = Context.current();
-  const { workflowType, workflowExecution, activityType } = ctx.info;
   return open(spec, {
-    queryTag: queryTag({
-      workflowType,
-      workflowId: workflowExecution?.workflowId,
-      runId: workflowExecution?.runId,
-      activity: activityType,
-    }),
+    queryTag: temporalQueryTag({ app: 'snowpatrol' }, ctx.info),
     warn: (message) => ctx.log.warn(message),
   });
 }
