@@ -6,7 +6,7 @@
  *   `run_id`.
  * - dbt (`query_tag` config, or the dbt_snowflake_query_tags macro): JSON with `app: "dbt"` or a `node_id` such as
  *   `model.shop.orders`; the model is its last part.
- * - Temporal (snowpatrol's own `queryTag` in activities/sources/snowflake/queries.ts): JSON with `workflowType`,
+ * - Temporal (`temporalQueryTag`, which snowpatrol stamps on its own statements): JSON with `workflowType`,
  *   `workflowId`, `activity` (snake_case accepted too).
  */
 

@@ -1,5 +1,6 @@
 import { MAX_DIMENSION_LENGTH, parseQueryTag } from '../../activities/attribution/query-tag';
-import { queryTag } from '../../activities/sources/snowflake/queries';
+import type { Info } from '@temporalio/activity';
+import { temporalQueryTag } from '../../activities/attribution/temporal-query-tag';
 
 describe('parseQueryTag', () => {
   it('reads the SnowPatrol Airflow plugin’s JSON tag as dag, task and run', () => {
@@ -48,12 +49,11 @@ describe('parseQueryTag', () => {
 
   it('reads snowpatrol’s own tag as a Temporal workflow and activity', () => {
     const parsed = parseQueryTag(
-      queryTag({
+      temporalQueryTag({ app: 'snowpatrol' }, {
         workflowType: 'ingestMetering',
-        workflowId: 'snowpatrol-ingest-2026-11-20',
-        runId: 'r1',
-        activity: 'extractWarehouseMetering',
-      }),
+        workflowExecution: { workflowId: 'snowpatrol-ingest-2026-11-20', runId: 'r1' },
+        activityType: 'extractWarehouseMetering',
+      } as Info),
     );
     expect(parsed.temporal).toEqual({
       workflowType: 'ingestMetering',

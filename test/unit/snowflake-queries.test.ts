@@ -1,4 +1,4 @@
-import { creditPriceQuery, meteringQuery, queryTag, readinessQuery } from '../../activities/sources/snowflake/queries';
+import { creditPriceQuery, meteringQuery, readinessQuery } from '../../activities/sources/snowflake/queries';
 
 describe('Snowflake queries', () => {
   it('read one day of organisation metering with every value bound, none in the SQL text', () => {
@@ -31,19 +31,6 @@ describe('Snowflake queries', () => {
     const q = creditPriceQuery({ usageSchema: 'ORGANIZATION_USAGE', accounts: undefined }, '2026-11-01', '2026-11-20');
     expect(q.sqlText).toContain('FROM SNOWFLAKE.ORGANIZATION_USAGE.USAGE_IN_CURRENCY_DAILY');
     expect(q.binds).toEqual(['2026-11-01', '2026-11-20', 'compute']);
-  });
-
-  it('tag every statement with the app, workflow, run and activity as JSON', () => {
-    const tag = JSON.parse(
-      queryTag({ workflowType: 'ingestMetering', workflowId: 'w', runId: 'r', activity: 'extractWarehouseMetering' }),
-    );
-    expect(tag).toEqual({
-      app: 'snowpatrol',
-      workflowType: 'ingestMetering',
-      workflowId: 'w',
-      runId: 'r',
-      activity: 'extractWarehouseMetering',
-    });
   });
 });
 

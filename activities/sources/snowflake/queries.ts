@@ -103,13 +103,3 @@ export function creditPriceQuery(
     binds: [from, to, 'compute', ...filter.binds],
   };
 }
-
-/** The QUERY_TAG snowpatrol sets on every statement, so its own Snowflake cost is attributable. */
-export function queryTag(context: {
-  workflowType?: string;
-  workflowId?: string;
-  runId?: string;
-  activity?: string;
-}): string {
-  return JSON.stringify({ app: 'snowpatrol', ...context });
-}
