@@ -5,6 +5,7 @@
 import { sql } from 'drizzle-orm';
 import {
   bigint,
+  boolean,
   date,
   doublePrecision,
   index,
@@ -190,6 +191,8 @@ export const anomalies = pgTable(
     workflowId: text('workflow_id'),
     detectedAt: timestamp('detected_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    /** Root cause (schemas/attribution.ts `AnomalyCauses`); null until the day's queries have been attributed. */
+    causes: jsonb('causes'),
   },
   (t) => [uniqueIndex().on(t.warehouse, t.usageDate), index().on(t.usageDate)],
 );
@@ -259,4 +262,59 @@ export const pipelineDays = pgTable('pipeline_days', {
   missing: jsonb('missing').notNull().default([]),
   workflowId: text('workflow_id'),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * Each warehouse-hour's compute credits (metering's CREDITS_USED_COMPUTE) split between the queries that ran in it
+ * and the idle remainder: attributed + idle = metered, exactly (NUMBER(38,9)). Re-attributing a day replaces its rows.
+ */
+export const attributionHourly = pgTable(
+  'attribution_hourly',
+  {
+    startTime: timestamp('start_time', { withTimezone: true, mode: 'date' }).notNull(),
+    account: text('account').notNull(),
+    warehouseId: bigint('warehouse_id', { mode: 'number' }).notNull(),
+    /** `ACCOUNT.WAREHOUSE`, as in anomalies and features. */
+    warehouse: text('warehouse').notNull(),
+    meteredCredits: credits('metered_credits').notNull(),
+    attributedCredits: credits('attributed_credits').notNull(),
+    idleCredits: credits('idle_credits').notNull(),
+    queries: integer('queries').notNull(),
+    method: text('method', { enum: ['reported', 'execution-time'] }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.startTime, t.account, t.warehouseId] }), index().on(t.warehouse, t.startTime)],
+);
+
+/**
+ * Attributed compute credits per day, warehouse and dimension value (schemas/attribution.ts `COST_DIMENSIONS`).
+ * Per warehouse-day, the values of `query_tag` (or `user`, `role`, `query_hash`) plus the day's idle credits add up
+ * to its metered compute credits.
+ */
+export const costDaily = pgTable(
+  'cost_daily',
+  {
+    usageDate: date('usage_date', { mode: 'string' }).notNull(),
+    warehouse: text('warehouse').notNull(),
+    dimension: text('dimension').notNull(),
+    value: text('value').notNull(),
+    credits: credits('credits').notNull(),
+    queries: integer('queries').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.usageDate, t.warehouse, t.dimension, t.value] }),
+    index().on(t.dimension, t.usageDate),
+  ],
+);
+
+/** Days whose queries have been attributed, with the totals that reconcile them against metering. */
+export const attributedDays = pgTable('attributed_days', {
+  usageDate: date('usage_date', { mode: 'string' }).primaryKey(),
+  method: text('method', { enum: ['reported', 'execution-time'] }).notNull(),
+  queries: integer('queries').notNull(),
+  meteredCredits: credits('metered_credits').notNull(),
+  attributedCredits: credits('attributed_credits').notNull(),
+  idleCredits: credits('idle_credits').notNull(),
+  /** False when the query views did not yet cover the whole day (the wait for them ran out); re-attributed later. */
+  complete: boolean('complete').notNull(),
+  attributedAt: timestamp('attributed_at', { withTimezone: true }).notNull().defaultNow(),
 });

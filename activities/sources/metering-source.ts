@@ -30,6 +30,37 @@ export interface AccountReadiness {
   latestEnd: Date | null;
 }
 
+/**
+ * One query that ran on a real warehouse (id > 0), with what its cost is reported by. Snowflake's views:
+ * QUERY_ATTRIBUTION_HISTORY (credits; no role or size) joined with QUERY_HISTORY, or QUERY_HISTORY alone.
+ */
+export interface QueryCostRecord {
+  account: string;
+  warehouseId: number;
+  warehouseName: string;
+  queryId: string;
+  /** QUERY_TAG as Snowflake stored it ('' when none). */
+  queryTag: string;
+  userName: string;
+  roleName: string;
+  /** QUERY_PARAMETERIZED_HASH: one value per query shape, whatever its literals. */
+  queryHash: string;
+  /**
+   * When the query was executing on the warehouse: QUERY_HISTORY's END_TIME less EXECUTION_TIME, to END_TIME
+   * (queueing and compilation are not warehouse time).
+   */
+  executionStart: Date;
+  executionEnd: Date;
+  /**
+   * Compute credits Snowflake attributes to the query (QUERY_ATTRIBUTION_HISTORY.CREDITS_ATTRIBUTED_COMPUTE, idle
+   * time excluded); undefined when only QUERY_HISTORY could be read, and the hour's credits are shared by
+   * execution time instead.
+   */
+  credits?: number;
+  /** WAREHOUSE_SIZE when it ran ('X-Small', 'Medium' …), for the execution-time share; undefined when unknown. */
+  warehouseSize?: string;
+}
+
 export interface MeteringSource {
   /** The spec the source was opened from (`demo`, `csv:/path`). */
   readonly spec: string;
@@ -50,6 +81,17 @@ export interface MeteringSource {
    * account once that reaches the start of day + 1 (see `judgeReadiness`). Absent when the source cannot tell.
    */
   readiness?(day: string): Promise<AccountReadiness[]>;
+  /**
+   * Queries on real warehouses (id > 0) whose execution overlaps the days [from, to] (UTC), in batches of at most
+   * `batchSize`. Absent when the source has no query data (CSV exports): attribution is then skipped.
+   */
+  readQueries?(from: string, to: string, batchSize: number): AsyncIterable<QueryCostRecord[]>;
+  /**
+   * How far the source's query data is published: the latest execution end it holds, or null when it holds none.
+   * Query views lag metering by hours (QUERY_ATTRIBUTION_HISTORY up to about 8); a day is covered once this
+   * reaches the start of the next day. Present exactly when `readQueries` is.
+   */
+  queriesPublishedTo?(): Promise<Date | null>;
   /** Release connections. */
   close?(): Promise<void>;
 }
