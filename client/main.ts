@@ -13,6 +13,9 @@ import { dataReadyCommand } from './commands/data-ready';
 import { statusCommand } from './commands/status';
 import { applyCommand, backfillCommand, describeCommand, listCommand, operateCommand } from './commands/schedules';
 import { addCodecServerCommand } from './commands/codec-server';
+import { addAnomalyShowCommand } from './commands/anomaly-show';
+import { addCostsCommand } from './commands/costs';
+import { addReportCommand } from './commands/report';
 import { devServerCommand } from './commands/dev-server';
 import { ingestCommand } from './commands/ingest';
 import { pipelineCommand } from './commands/pipeline';
@@ -166,6 +169,8 @@ export function program(): Command {
       });
     });
 
+  addAnomalyShowCommand(anomalies);
+
   const models = cli.command('models').description('model versions and their champion/latest aliases');
   models
     .command('list', { isDefault: true })
@@ -305,6 +310,8 @@ export function program(): Command {
     .option('--ui-codec-endpoint <url>', 'codec server the Web UI decodes payloads with (snowpatrol codec-server)')
     .action(async (o: { uiCodecEndpoint?: string }) => devServerCommand(loadConfig(), o));
 
+  addCostsCommand(cli);
+  addReportCommand(cli);
   addCodecServerCommand(cli);
 
   return cli;

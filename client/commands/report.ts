@@ -1,0 +1,4 @@
+/** Placeholder registered in client/main.ts; a helper replaces this file (issue 9). */
+import type { Command } from 'commander';
+
+export function addReportCommand(_parent: Command): void {}
