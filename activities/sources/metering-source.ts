@@ -92,6 +92,11 @@ export interface MeteringSource {
    * reaches the start of the next day. Present exactly when `readQueries` is.
    */
   queriesPublishedTo?(): Promise<Date | null>;
+  /**
+   * The accounts whose queries `readQueries` returns, when not every account the metering covers (Snowflake's query
+   * views are per account): the other accounts' warehouses are left unattributed rather than counted as idle.
+   */
+  readonly queryAccounts?: readonly string[];
   /** Release connections. */
   close?(): Promise<void>;
 }

@@ -5,7 +5,7 @@
  * `createConnection({ account: emulator.account, accessUrl: emulator.url, … })`.
  */
 import { AuthService } from './auth';
-import { loadMeteringRows, loadUsageInCurrencyRows, type OrgInfo } from './bulk-load';
+import { loadMeteringRows, loadQueryRows, loadUsageInCurrencyRows, type OrgInfo } from './bulk-load';
 import { FaultQueue } from './faults';
 import { QueryService } from './query-service';
 import { startServer } from './server';
@@ -14,6 +14,7 @@ import type {
   EmulatorOptions,
   EmulatorStats,
   MeteringRowInput,
+  QueryRowInput,
   RecordedQuery,
   SnowflakeEmulator,
   UsageInCurrencyRowInput,
@@ -26,6 +27,7 @@ export type {
   EmulatorStats,
   EmulatorUser,
   MeteringRowInput,
+  QueryRowInput,
   RecordedQuery,
   SnowflakeEmulator,
   UsageInCurrencyRowInput,
@@ -67,6 +69,8 @@ export async function startSnowflakeEmulator(options: EmulatorOptions = {}): Pro
     loadMetering: (rows: Iterable<MeteringRowInput>, opts?: { accountUsageAccount?: string }) =>
       loadMeteringRows(engine, org, rows, opts?.accountUsageAccount ?? 'ACME_PROD'),
     loadUsageInCurrency: (rows: Iterable<UsageInCurrencyRowInput>) => loadUsageInCurrencyRows(engine, org, rows),
+    loadQueries: (rows: Iterable<QueryRowInput>, opts?: { attribution?: boolean; accountUsageAccount?: string }) =>
+      loadQueryRows(engine, rows, opts?.accountUsageAccount ?? 'ACME_PROD', opts?.attribution ?? true),
     denyView: (view) => queryService.denyView(view),
     close: () =>
       (closed ??= (async () => {

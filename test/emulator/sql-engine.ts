@@ -4,7 +4,8 @@
  * Its data directory is a fresh temporary directory, removed on close: PGlite's memory:// file system copies a
  * growing table file on every extension, so bulk loads there slow down quadratically (200k rows load at
  * ~170k rows/s, 1M at ~70k rows/s), while a directory keeps ~400k rows/s however much is loaded.
- * Tables are UNLOGGED (no WAL: they are scratch data) and indexed on START_TIME / USAGE_DATE, as readers filter by them.
+ * Tables are UNLOGGED (no WAL: they are scratch data) and indexed on START_TIME / USAGE_DATE, as readers filter by them
+ * (and QUERY_HISTORY on QUERY_ID, which QUERY_ATTRIBUTION_HISTORY is joined on).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,6 +17,8 @@ const SCHEMA_DDL = `
 create schema organization_usage;
 -- Snowflake's DATE_PART(EPOCH_SECOND, ts); translateSql maps the call onto it.
 create function epoch_second(timestamptz) returns bigint language sql immutable as 'select extract(epoch from $1)::bigint';
+-- DATE_PART(EPOCH_MILLISECOND, ts), truncated as Snowflake does.
+create function epoch_millisecond(timestamptz) returns bigint language sql immutable as 'select floor(extract(epoch from $1) * 1000)::bigint';
 create schema account_usage;
 
 create unlogged table organization_usage.warehouse_metering_history (
@@ -30,6 +33,22 @@ create unlogged table account_usage.warehouse_metering_history (
   CREDITS_USED numeric(38,9), CREDITS_USED_COMPUTE numeric(38,9), CREDITS_USED_CLOUD_SERVICES numeric(38,9)
 );
 create index on account_usage.warehouse_metering_history (START_TIME);
+
+create unlogged table account_usage.query_history (
+  QUERY_ID text, QUERY_TEXT text, QUERY_TAG text, USER_NAME text, ROLE_NAME text, WAREHOUSE_ID bigint,
+  WAREHOUSE_NAME text, WAREHOUSE_SIZE text, QUERY_PARAMETERIZED_HASH text, START_TIME timestamptz, END_TIME timestamptz,
+  EXECUTION_TIME bigint, COMPILATION_TIME bigint, QUEUED_OVERLOAD_TIME bigint, TOTAL_ELAPSED_TIME bigint,
+  EXECUTION_STATUS text
+);
+create index on account_usage.query_history (START_TIME);
+create index on account_usage.query_history (QUERY_ID);
+
+create unlogged table account_usage.query_attribution_history (
+  QUERY_ID text, PARENT_QUERY_ID text, ROOT_QUERY_ID text, WAREHOUSE_ID bigint, WAREHOUSE_NAME text, QUERY_HASH text,
+  QUERY_PARAMETERIZED_HASH text, QUERY_TAG text, USER_NAME text, START_TIME timestamptz, END_TIME timestamptz,
+  CREDITS_ATTRIBUTED_COMPUTE numeric(38,9), CREDITS_USED_QUERY_ACCELERATION numeric(38,9)
+);
+create index on account_usage.query_attribution_history (START_TIME);
 
 create unlogged table organization_usage.usage_in_currency_daily (
   ORGANIZATION_NAME text, ACCOUNT_NAME text, ACCOUNT_LOCATOR text, REGION text, USAGE_DATE date,

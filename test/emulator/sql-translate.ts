@@ -2,7 +2,8 @@
  * Snowflake SQL → Postgres SQL, just enough for the statements snowpatrol and its tests send:
  *  - the `SNOWFLAKE.` database qualifier is dropped (the views live in schemas organization_usage / account_usage);
  *  - positional binds `?` (and Snowflake's numbered `:1`) become `$1 …`;
- *  - DATE_PART(EPOCH_SECOND, x) calls the engine's epoch_second(x);
+ *  - DATE_PART(EPOCH_SECOND, x) and DATE_PART(EPOCH_MILLISECOND, x) call the engine's epoch_second(x) and
+ *    epoch_millisecond(x);
  * all outside string literals, quoted identifiers and comments. Everything else is passed through unchanged.
  */
 
@@ -47,9 +48,11 @@ function skipSpace(sql: string, i: number): number {
   return i;
 }
 
-/** Snowflake functions with no Postgres spelling: DATE_PART(EPOCH_SECOND, x) → epoch_second(x). */
+/** Snowflake functions with no Postgres spelling: DATE_PART(EPOCH_SECOND | EPOCH_MILLISECOND, x) → epoch_…(x). */
 function snowflakeFunctions(text: string): string {
-  return text.replace(/\bDATE_PART\s*\(\s*EPOCH_SECOND\s*,/gi, 'epoch_second(');
+  return text
+    .replace(/\bDATE_PART\s*\(\s*EPOCH_SECOND\s*,/gi, 'epoch_second(')
+    .replace(/\bDATE_PART\s*\(\s*EPOCH_MILLISECOND\s*,/gi, 'epoch_millisecond(');
 }
 
 export function translateSql(sql: string): TranslatedSql {

@@ -1,5 +1,5 @@
 /** The public shapes of the Snowflake emulator (kept apart so every module can import them without cycles). */
-import type { HourlyMeteringRow } from '../../activities/sources/metering-source';
+import type { HourlyMeteringRow, QueryCostRecord } from '../../activities/sources/metering-source';
 
 export interface EmulatorUser {
   name: string;
@@ -24,6 +24,9 @@ export interface RecordedQuery {
 
 /** A WAREHOUSE_METERING_HISTORY row to load: the project's own row type. */
 export type MeteringRowInput = HourlyMeteringRow;
+
+/** A query to load into ACCOUNT_USAGE's query views: the project's own record type. */
+export type QueryRowInput = QueryCostRecord;
 
 export interface UsageInCurrencyRowInput {
   account: string;
@@ -71,6 +74,16 @@ export interface SnowflakeEmulator {
    * ACCOUNT_USAGE.WAREHOUSE_METERING_HISTORY (rows of `accountUsageAccount`, default 'ACME_PROD').
    */
   loadMetering(rows: Iterable<MeteringRowInput>, opts?: { accountUsageAccount?: string }): Promise<number>;
+  /**
+   * Insert the queries of `accountUsageAccount` (default 'ACME_PROD', as in `loadMetering`) into
+   * ACCOUNT_USAGE.QUERY_HISTORY and, unless `attribution` is false, those with credits into
+   * ACCOUNT_USAGE.QUERY_ATTRIBUTION_HISTORY; returns how many went into QUERY_HISTORY. To make the attribution view
+   * unreadable instead, `denyView('ACCOUNT_USAGE.QUERY_ATTRIBUTION_HISTORY')`.
+   */
+  loadQueries(
+    rows: Iterable<QueryRowInput>,
+    opts?: { attribution?: boolean; accountUsageAccount?: string },
+  ): Promise<number>;
   /** Insert rows into ORGANIZATION_USAGE.USAGE_IN_CURRENCY_DAILY. */
   loadUsageInCurrency(rows: Iterable<UsageInCurrencyRowInput>): Promise<number>;
   /**

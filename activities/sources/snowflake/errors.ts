@@ -56,6 +56,10 @@ function grantHint(settings: SnowflakeSettings, message: string): string {
   if (/USAGE_IN_CURRENCY_DAILY/i.test(message)) {
     return `GRANT DATABASE ROLE SNOWFLAKE.ORGANIZATION_BILLING_VIEWER TO ROLE ${role}`;
   }
+  // The query views exist only in ACCOUNT_USAGE, and are granted by two database roles between them.
+  if (/QUERY_(ATTRIBUTION_)?HISTORY/i.test(message)) {
+    return `GRANT DATABASE ROLE SNOWFLAKE.USAGE_VIEWER TO ROLE ${role}; GRANT DATABASE ROLE SNOWFLAKE.GOVERNANCE_VIEWER TO ROLE ${role}`;
+  }
   if (/METERING_HISTORY|\bview\b/i.test(message)) return viewerRole(settings, role);
   if (/No active warehouse|warehouse '[^']*' (does not exist|cannot be used)/i.test(message)) {
     return `GRANT USAGE ON WAREHOUSE ${settings.warehouse ?? '<warehouse>'} TO ROLE ${role} (and set SNOWFLAKE_WAREHOUSE)`;
@@ -125,7 +129,8 @@ export function classifySnowflakeError(
   if (code && isOptionError(code)) {
     return new SnowflakeAuthError(`invalid Snowflake settings for ${who}: ${message}`, code);
   }
-  if (/account.*(not exist|not found|invalid)|unknown account/i.test(message)) {
+  // A word of its own: ACCOUNT_USAGE in a "does not exist or not authorized" message is a missing grant.
+  if (/\baccount\b.*(not exist|not found|invalid)|unknown account/i.test(message)) {
     return new SnowflakeAuthError(
       `Snowflake account "${settings.account}" was not found: ${message} Check SNOWFLAKE_ACCOUNT.`,
       code,

@@ -103,3 +103,91 @@ export function creditPriceQuery(
     binds: [from, to, 'compute', ...filter.binds],
   };
 }
+
+/** Result columns of `queryAttributionQuery` and `queryHistoryQuery`, in order. */
+export const QUERY_COST_COLUMNS = [
+  'QUERY_ID',
+  'WAREHOUSE_ID',
+  'WAREHOUSE_NAME',
+  'QUERY_TAG',
+  'USER_NAME',
+  'ROLE_NAME',
+  'QUERY_PARAMETERIZED_HASH',
+  'EXECUTION_START_MS',
+  'EXECUTION_END_MS',
+  'CREDITS_ATTRIBUTED_COMPUTE',
+  'WAREHOUSE_SIZE',
+] as const;
+
+/**
+ * Execution start and end as epoch milliseconds (numbers, not timestamps, for the same reason as in
+ * `meteringQuery`), and the bound filter "execution overlaps [from, to + 1)" on QUERY_HISTORY aliased `q`.
+ * START_TIME < end is implied by the execution filter but lets Snowflake prune partitions by it.
+ */
+function executionWindow(from: string, to: string): { select: string; where: string; binds: (string | number)[] } {
+  const [start, end] = dayBounds(from, to);
+  return {
+    select:
+      'DATE_PART(EPOCH_MILLISECOND, q.END_TIME) - q.EXECUTION_TIME AS EXECUTION_START_MS, ' +
+      'DATE_PART(EPOCH_MILLISECOND, q.END_TIME) AS EXECUTION_END_MS',
+    where:
+      'q.END_TIME > ? AND q.START_TIME < ? AND DATE_PART(EPOCH_MILLISECOND, q.END_TIME) - q.EXECUTION_TIME < ? ' +
+      'AND q.WAREHOUSE_ID > 0',
+    binds: [start, end, Date.parse(`${addDays(to, 1)}T00:00:00Z`)],
+  };
+}
+
+/**
+ * Queries of the connected account whose execution overlaps the days [from, to], with the compute credits
+ * Snowflake attributes to each (QUERY_ATTRIBUTION_HISTORY, idle time excluded). The view has no role, size or
+ * execution time, so it is joined with QUERY_HISTORY. Both are ACCOUNT_USAGE views: attribution covers only the
+ * account snowpatrol is connected to, whatever the metering schema.
+ */
+export function queryAttributionQuery(from: string, to: string): BoundQuery {
+  const window = executionWindow(from, to);
+  const [start, end] = dayBounds(from, to);
+  return {
+    sqlText:
+      'SELECT q.QUERY_ID, q.WAREHOUSE_ID, q.WAREHOUSE_NAME, q.QUERY_TAG, q.USER_NAME, q.ROLE_NAME, ' +
+      `q.QUERY_PARAMETERIZED_HASH, ${window.select}, a.CREDITS_ATTRIBUTED_COMPUTE, q.WAREHOUSE_SIZE ` +
+      'FROM SNOWFLAKE.ACCOUNT_USAGE.QUERY_ATTRIBUTION_HISTORY a ' +
+      'JOIN SNOWFLAKE.ACCOUNT_USAGE.QUERY_HISTORY q ON q.QUERY_ID = a.QUERY_ID ' +
+      // QUERY_ATTRIBUTION_HISTORY's own times are the execution's; bounding them too prunes that view as well.
+      `WHERE a.END_TIME > ? AND a.START_TIME < ? AND ${window.where}`,
+    binds: [start, end, ...window.binds],
+  };
+}
+
+/**
+ * The fallback when QUERY_ATTRIBUTION_HISTORY cannot be read: the same queries from QUERY_HISTORY alone, with no
+ * credits (NULL), to be charged by execution time. Queries that never executed on a warehouse are left out.
+ */
+export function queryHistoryQuery(from: string, to: string): BoundQuery {
+  const window = executionWindow(from, to);
+  return {
+    sqlText:
+      'SELECT q.QUERY_ID, q.WAREHOUSE_ID, q.WAREHOUSE_NAME, q.QUERY_TAG, q.USER_NAME, q.ROLE_NAME, ' +
+      `q.QUERY_PARAMETERIZED_HASH, ${window.select}, NULL AS CREDITS_ATTRIBUTED_COMPUTE, q.WAREHOUSE_SIZE ` +
+      'FROM SNOWFLAKE.ACCOUNT_USAGE.QUERY_HISTORY q ' +
+      `WHERE ${window.where} AND q.EXECUTION_TIME > 0`,
+    binds: window.binds,
+  };
+}
+
+/** Result columns of `queriesPublishedToQuery`. */
+export const QUERIES_PUBLISHED_COLUMNS = ['LATEST_END_MS'] as const;
+
+/**
+ * How far a query view is published: the latest END_TIME (epoch ms) of a query on a real warehouse, NULL when it
+ * holds none. Read from QUERY_ATTRIBUTION_HISTORY when that is the view attribution reads (it lags QUERY_HISTORY
+ * by hours), else from QUERY_HISTORY.
+ */
+export function queriesPublishedToQuery(attribution: boolean): BoundQuery {
+  const view = attribution ? 'QUERY_ATTRIBUTION_HISTORY' : 'QUERY_HISTORY';
+  return {
+    sqlText:
+      'SELECT MAX(DATE_PART(EPOCH_MILLISECOND, END_TIME)) AS LATEST_END_MS ' +
+      `FROM SNOWFLAKE.ACCOUNT_USAGE.${view} WHERE WAREHOUSE_ID > 0`,
+    binds: [],
+  };
+}
