@@ -8,7 +8,11 @@
  *   `model.shop.orders`; the model is its last part.
  * - Temporal (`temporalQueryTag`, which snowpatrol stamps on its own statements): JSON with `workflowType`,
  *   `workflowId`, `activity` (snake_case accepted too).
+ *
+ * `workloadLabel` and `dimensionValues` turn that shape into the values cost is reported by (`cost_daily`).
  */
+import { UNTAGGED, type CostDimension } from '../../schemas/attribution';
+import type { QueryCostRecord } from '../sources/metering-source';
 
 /** Snowflake's limit on QUERY_TAG; longer input is not a tag Snowflake would have stored. */
 export const MAX_QUERY_TAG_LENGTH = 2000;
@@ -64,6 +68,66 @@ function dimensions(format: QueryTagFormat, fields: Record<string, string>): Que
     });
   }
   return result;
+}
+
+/**
+ * The workload a tag names, as one stable, readable value (the `query_tag` dimension). The most specific reading
+ * wins, and ids that change every run (Airflow run id, dbt invocation, Temporal workflow id) are left out, so a
+ * workload keeps one value from day to day:
+ * - dbt: `dbt:<model>` (a dbt run started by Airflow is still that model);
+ * - Airflow: `airflow:<dag>.<task>`, or `airflow:<dag>` without a task;
+ * - Temporal: `temporal:<workflowType>.<activity>`, or `temporal:<workflowType>`; the workflow id only when the tag
+ *   has no type;
+ * - any other JSON or key=value tag: its fields as `key=value` joined by `;` in key order (the same fields in
+ *   another order or format are one workload);
+ * - a text tag: its text; no tag: `(untagged)`.
+ */
+export function workloadLabel(dims: QueryTagDimensions): string {
+  if (dims.dbt) return `dbt:${dims.dbt.model}`;
+  if (dims.airflow) return clip(`airflow:${dims.airflow.dagId}${dims.airflow.taskId ? `.${dims.airflow.taskId}` : ''}`);
+  const temporal = dims.temporal;
+  if (temporal) {
+    const workflow = temporal.workflowType ?? temporal.workflowId ?? '';
+    return clip(`temporal:${workflow}${temporal.activity ? `.${temporal.activity}` : ''}`);
+  }
+  if (dims.format === 'text') return dims.fields.tag;
+  const pairs = Object.keys(dims.fields)
+    .sort()
+    .map((key) => `${key}=${dims.fields[key]}`);
+  return pairs.length > 0 ? clip(pairs.join(';')) : UNTAGGED;
+}
+
+/** The four dimensions every query has a value for. */
+export type AlwaysPresentDimension = 'query_tag' | 'user' | 'role' | 'query_hash';
+
+/** A query's value per cost dimension: always the first four, the others when its tag carries them. */
+export type DimensionValues = Record<AlwaysPresentDimension, string> & Partial<Record<CostDimension, string>>;
+
+/** What a query's user, role or hash is counted under when Snowflake left it empty. */
+export const UNKNOWN_VALUE = '(unknown)';
+
+/**
+ * A query's values per `COST_DIMENSIONS` entry. `airflow_task` is `<dag>.<task>` (task ids repeat across DAGs);
+ * `temporal_activity` is the activity alone (one activity serves many workflow types).
+ */
+export function dimensionValues(
+  record: Pick<QueryCostRecord, 'queryTag' | 'userName' | 'roleName' | 'queryHash'>,
+): DimensionValues {
+  const dims = parseQueryTag(record.queryTag);
+  const values: DimensionValues = {
+    query_tag: workloadLabel(dims),
+    user: record.userName || UNKNOWN_VALUE,
+    role: record.roleName || UNKNOWN_VALUE,
+    query_hash: record.queryHash || UNKNOWN_VALUE,
+  };
+  if (dims.airflow) {
+    values.airflow_dag = dims.airflow.dagId;
+    if (dims.airflow.taskId) values.airflow_task = clip(`${dims.airflow.dagId}.${dims.airflow.taskId}`);
+  }
+  if (dims.dbt) values.dbt_model = dims.dbt.model;
+  if (dims.temporal?.workflowType) values.temporal_workflow_type = dims.temporal.workflowType;
+  if (dims.temporal?.activity) values.temporal_activity = dims.temporal.activity;
+  return values;
 }
 
 /** A JSON object's top-level fields as strings (nested values as compact JSON), or undefined. */

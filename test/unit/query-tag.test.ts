@@ -1,4 +1,9 @@
-import { MAX_DIMENSION_LENGTH, parseQueryTag } from '../../activities/attribution/query-tag';
+import {
+  dimensionValues,
+  MAX_DIMENSION_LENGTH,
+  parseQueryTag,
+  workloadLabel,
+} from '../../activities/attribution/query-tag';
 import type { Info } from '@temporalio/activity';
 import { temporalQueryTag } from '../../activities/attribution/temporal-query-tag';
 
@@ -90,5 +95,85 @@ describe('parseQueryTag', () => {
     const long = parseQueryTag(`${'word '.repeat(3000)}`);
     expect(long.format).toBe('text');
     expect(long.fields.tag.length).toBeLessThanOrEqual(MAX_DIMENSION_LENGTH);
+  });
+});
+
+describe('workloadLabel', () => {
+  const label = (tag: string | undefined) => workloadLabel(parseQueryTag(tag));
+
+  it('names an Airflow task by dag and task, the same every run and in either format', () => {
+    const run = (day: string) =>
+      label(
+        JSON.stringify({ dag_id: 'daily_sales', task_id: 'load_orders', run_id: `scheduled__${day}T00:00:00+00:00` }),
+      );
+    expect(run('2026-11-19')).toBe('airflow:daily_sales.load_orders');
+    expect(run('2026-11-20')).toBe(run('2026-11-19'));
+    expect(label('dag_id=daily_sales;task_id=load_orders')).toBe('airflow:daily_sales.load_orders');
+    expect(label('dag_id=weekly_rollup')).toBe('airflow:weekly_rollup');
+  });
+
+  it('names a dbt model, whatever the invocation, even when Airflow ran it', () => {
+    expect(label(JSON.stringify({ app: 'dbt', node_id: 'model.shop.orders', invocation_id: 'a1' }))).toBe('dbt:orders');
+    expect(label(JSON.stringify({ app: 'dbt', node_id: 'model.shop.orders', invocation_id: 'b2' }))).toBe('dbt:orders');
+    expect(label(JSON.stringify({ dag_id: 'dbt_nightly', task_id: 'run', node_id: 'model.shop.orders' }))).toBe(
+      'dbt:orders',
+    );
+  });
+
+  it('names a Temporal workload by workflow type and activity, not by the run', () => {
+    const tag = (workflowId: string) =>
+      JSON.stringify({
+        app: 'billing',
+        workflowType: 'billingExport',
+        workflowId,
+        runId: 'r',
+        activity: 'exportInvoices',
+      });
+    expect(label(tag('billing-export-2026-11-19'))).toBe('temporal:billingExport.exportInvoices');
+    expect(label(tag('billing-export-2026-11-20'))).toBe('temporal:billingExport.exportInvoices');
+    expect(label('{"workflow_type":"billingExport"}')).toBe('temporal:billingExport');
+    expect(label('{"workflowId":"orphan-1"}')).toBe('temporal:orphan-1');
+  });
+
+  it('keeps text tags and garbage as their text, other fields in key order, and no tag as (untagged)', () => {
+    expect(label('nightly finance refresh')).toBe('nightly finance refresh');
+    expect(label('{"dag_id": "broken"')).toBe('{"dag_id": "broken"');
+    expect(label('team=finance;dashboard=revenue')).toBe('dashboard=revenue;team=finance');
+    expect(label('{"dashboard":"revenue","team":"finance"}')).toBe('dashboard=revenue;team=finance');
+    expect(label('x'.repeat(5000)).length).toBeLessThanOrEqual(MAX_DIMENSION_LENGTH);
+    for (const empty of [undefined, '', '   ', '{}']) expect(label(empty)).toBe('(untagged)');
+  });
+});
+
+describe('dimensionValues', () => {
+  const record = (queryTag: string, userName = 'ANNA', roleName = 'ANALYST', queryHash = 'abc') => ({
+    queryTag,
+    userName,
+    roleName,
+    queryHash,
+  });
+
+  it('always gives query tag, user, role and hash; the tag-only dimensions only when the tag has them', () => {
+    expect(dimensionValues(record('', '', '', ''))).toEqual({
+      query_tag: '(untagged)',
+      user: '(unknown)',
+      role: '(unknown)',
+      query_hash: '(unknown)',
+    });
+    expect(dimensionValues(record('dag_id=daily_sales;task_id=load;run_id=manual__1'))).toEqual({
+      query_tag: 'airflow:daily_sales.load',
+      user: 'ANNA',
+      role: 'ANALYST',
+      query_hash: 'abc',
+      airflow_dag: 'daily_sales',
+      airflow_task: 'daily_sales.load',
+    });
+    expect(dimensionValues(record(JSON.stringify({ app: 'dbt', node_name: 'orders' })))).toMatchObject({
+      query_tag: 'dbt:orders',
+      dbt_model: 'orders',
+    });
+    const temporal = dimensionValues(record('{"workflowType":"billingExport","workflowId":"b-1","activity":"export"}'));
+    expect(temporal).toMatchObject({ temporal_workflow_type: 'billingExport', temporal_activity: 'export' });
+    expect(temporal).not.toHaveProperty('airflow_dag');
   });
 });
