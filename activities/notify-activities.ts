@@ -24,6 +24,7 @@ import { listAnomalies, type AnomalyRow } from './store/anomaly-store';
 import { chartDays } from './store/chart-store';
 import type { Db } from './store/database';
 import {
+  alertAnomalies,
   alertKey,
   alertsWithoutChart,
   claimAlerts,
@@ -31,6 +32,8 @@ import {
   markAlertsUpdated,
   markChartsAttached,
   messageContent,
+  messagesWithStaleCauses,
+  recordCausesShown,
   restatedAlerts,
   unalertedAnomalies,
   type ClaimedAlert,
@@ -50,7 +53,7 @@ export interface NotifyDeps {
   charts?: boolean;
 }
 
-/** Slack allows 50 blocks per message; an anomaly takes up to 2, so at most this many per message. */
+/** Slack allows 50 blocks per message; an anomaly takes up to 3 (plus header and footer), so at most this many. */
 export const ANOMALIES_PER_MESSAGE = 15;
 
 export interface SendAlertsInput {
@@ -81,6 +84,11 @@ export interface LateDataNoticeInput {
   missing: string[];
   workflowId: string;
   runId: string;
+}
+
+export interface RefreshAlertCausesInput {
+  /** Anomalies whose causes were just found (or changed). */
+  anomalyIds: number[];
 }
 
 export interface FailureAlertInput {
@@ -133,6 +141,28 @@ export function createNotifyActivities(deps: NotifyDeps) {
       );
       Context.current().log.warn('failure alert delivered', { destination, stage: input.stage });
       return { destination };
+    },
+
+    /**
+     * Show the causes now recorded on these anomalies in the alerts already posted for them: each message is
+     * re-rendered from the ledger and edited in place. Messages that already show these causes are left alone, so
+     * a retry (or a second call) edits nothing. Returns how many messages were edited.
+     */
+    async refreshAlertCauses(input: RefreshAlertCausesInput): Promise<number> {
+      return retryable(async () => {
+        let edited = 0;
+        for (const ref of await messagesWithStaleCauses(deps.db, input.anomalyIds)) {
+          // An alert that went out through another transport (an outbox file before Slack was configured) stays as
+          // it is rather than failing the run over and over.
+          if (!canEdit(deps.transport, ref)) {
+            Context.current().log.warn('alert cannot be edited by this transport; cause not added', { ref });
+            continue;
+          }
+          if (await refreshMessage(deps.db, deps.transport, ref)) edited += 1;
+        }
+        if (edited > 0) Context.current().log.info('causes added to posted alerts', { messages: edited });
+        return edited;
+      });
     },
 
     /** Alert every open anomaly dated from … to that has not been alerted yet; edit alerts of restated days. */
@@ -228,7 +258,7 @@ async function deliverAlerts(
   }
   if (toPost.length === 0) return { posted: reconciled };
   const anomalies = toPost.map((c) => c.anomaly);
-  const message = buildAlertMessage(anomalies, anomalies.map(alertKey), runLink);
+  const message = buildAlertMessage(await alertAnomalies(deps.db, anomalies), anomalies.map(alertKey), runLink);
   const ref = await deps.transport.post(channel, message, label);
   await markAlertsSent(deps.db, anomalies, ref);
   return { posted: [...reconciled, ref] };
@@ -267,8 +297,9 @@ export function canEdit(transport: AlertTransport, ref: string): boolean {
 }
 
 /**
- * Re-render a posted alert message from the ledger and edit it in place. `was` overrides what the ledger says
- * an alert first said (for a restatement being recorded). Returns false when no alert went out in that message.
+ * Re-render a posted alert message from the ledger and edit it in place, recording which causes it now shows.
+ * `was` overrides what the ledger says an alert first said (for a restatement being recorded). Returns false when
+ * no alert went out in that message.
  */
 export async function refreshMessage(
   db: Db,
@@ -282,6 +313,12 @@ export async function refreshMessage(
     item.id !== undefined && was.has(item.id) ? { ...item, was: was.get(item.id) } : item,
   );
   await transport.update(ref, buildAlertMessage(items, content.keys, content.runUrl));
+  await recordCausesShown(
+    db,
+    new Map(
+      content.items.flatMap((item) => (item.id === undefined ? [] : [[item.id, item.causes?.explainedAt ?? null]])),
+    ),
+  );
   return true;
 }
 

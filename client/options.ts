@@ -6,6 +6,7 @@ import { validateCsvExport } from '../activities/sources/csv-source';
 import type { Config } from '../schemas/config';
 import { isIsoDate, addDays, dayOutOfRange, daysBetween, toIsoDay } from '../schemas/dates';
 import { FEEDBACK_VERDICTS, type FeedbackVerdict } from '../activities/store/feedback-store';
+import { COST_DIMENSIONS, type CostDimension } from '../schemas/attribution';
 import { DIRECTIONS, type Directions } from '../schemas/detection-config';
 import { sourceSpec } from '../schemas/inputs';
 
@@ -64,6 +65,22 @@ export function verdictArg(value: string): FeedbackVerdict {
     throw new InvalidArgumentError(`verdict must be one of ${FEEDBACK_VERDICTS.join(', ')}, got "${value}"`);
   }
   return value as FeedbackVerdict;
+}
+
+/** A dimension of cost attribution (`--by`): one of COST_DIMENSIONS. */
+export function dimensionArg(value: string): CostDimension {
+  if (!COST_DIMENSIONS.includes(value as CostDimension)) {
+    throw new InvalidArgumentError(`expected one of ${COST_DIMENSIONS.join(', ')}, got "${value}"`);
+  }
+  return value as CostDimension;
+}
+
+/** A warehouse as snowpatrol keys it: `ACCOUNT.WAREHOUSE_NAME`. */
+export function warehouseArg(value: string): string {
+  if (!/^[^.\s]+\.\S+$/.test(value)) {
+    throw new InvalidArgumentError(`expected ACCOUNT.WAREHOUSE (e.g. ACME_PROD.ETL_WH), got "${value}"`);
+  }
+  return value;
 }
 
 /** A model version number: `3` or `v3`. */

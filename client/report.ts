@@ -3,12 +3,24 @@ import path from 'node:path';
 import type { AnomalyRow } from '../activities/store/anomaly-store';
 import type { ModelSummary } from '../activities/store/model-store';
 import type { PipelineResult } from '../schemas/results';
+import { ROOT_CAUSE_DIMENSIONS } from '../schemas/attribution';
+import type { AnomalyDetails } from './commands/anomaly-show';
+import type { CostLine, CostSummary } from './commands/costs';
 
-/** A plain text table; numbers right-aligned. */
-export function table(headers: string[], rows: (string | number)[][]): string {
-  const cells = rows.map((r) => r.map((c) => (typeof c === 'number' ? c.toFixed(1) : c)));
+/**
+ * A plain text table; numbers right-aligned, with `digits` decimals (default 1). `right` right-aligns more columns
+ * (numbers already formatted as text, such as shares and deltas).
+ */
+export function table(
+  headers: string[],
+  rows: (string | number)[][],
+  options: { digits?: number; right?: readonly number[] } = {},
+): string {
+  const cells = rows.map((r) => r.map((c) => (typeof c === 'number' ? c.toFixed(options.digits ?? 1) : c)));
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i].length)));
-  const numeric = headers.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number'));
+  const numeric = headers.map(
+    (_, i) => options.right?.includes(i) || (rows.length > 0 && rows.every((r) => typeof r[i] === 'number')),
+  );
   const line = (r: string[]) =>
     r
       .map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i])))
@@ -98,4 +110,143 @@ function shortRef(ref: string | null): string {
   if (!ref || !path.isAbsolute(ref)) return String(ref);
   const relative = path.relative(process.cwd(), ref);
   return relative.startsWith('..') ? ref : relative;
+}
+
+const signedCredits = (n: number) => `${n >= 0 ? '+' : '-'}${Math.abs(n).toFixed(2)}`;
+
+/** `+10.00 (+11 %)`, `+3.00 (new)`, or `n/a` when the day compared with was not attributed. */
+export function delta(now: number, before: number | null): string {
+  if (before === null) return 'n/a';
+  const change = now - before;
+  if (before <= 0) return now > 0 ? `${signedCredits(change)} (new)` : signedCredits(change);
+  const pct = Math.round((change / before) * 100);
+  return `${signedCredits(change)} (${pct >= 0 ? '+' : ''}${pct} %)`;
+}
+
+const percentOf = (share: number) => `${(share * 100).toFixed(1)} %`;
+
+/** `snowpatrol costs`: one row per value, or with --daily per day and value; idle and total lines reconcile. */
+export function costsText(s: CostSummary): string {
+  const scope = `${s.from} → ${s.to}, ${s.warehouse ?? 'all warehouses'}`;
+  if (s.lastDay === null) {
+    return (
+      `No attributed cost by ${s.dimension} for ${scope}: Snowflake's query history does not cover these days yet, ` +
+      'or the source provides none (cost attribution reads ACCOUNT_USAGE query views).'
+    );
+  }
+  const dim = s.dimension.toUpperCase();
+  const missing = s.notAttributed.length
+    ? [`Not attributed (no query history for these days yet): ${s.notAttributed.join(', ')}`]
+    : [];
+  const queries = (l: CostLine) => (l.queries === null ? '' : String(l.queries));
+  if (s.days) {
+    const rows = s.days.flatMap((d) =>
+      d.lines.map((l) => [
+        d.usageDate,
+        l.label,
+        l.credits,
+        queries(l),
+        delta(l.lastDay, l.dayBefore),
+        delta(l.lastDay, l.weekBefore),
+      ]),
+    );
+    return [
+      `Compute credits by ${s.dimension} per day, ${scope}`,
+      table(['DATE', dim, 'CREDITS', 'QUERIES', 'DAY/DAY', 'WEEK/WEEK'], rows, { digits: 2, right: [3, 4, 5] }),
+      ...missing,
+    ].join('\n');
+  }
+  const rows = s.lines.map((l) => [
+    l.label,
+    l.credits,
+    percentOf(l.share),
+    queries(l),
+    l.lastDay,
+    delta(l.lastDay, l.dayBefore),
+    delta(l.lastDay, l.weekBefore),
+  ]);
+  return [
+    `Compute credits by ${s.dimension}, ${scope} (changes: ${s.lastDay} vs the day and the week before)`,
+    table([dim, 'CREDITS', 'SHARE', 'QUERIES', s.lastDay, 'DAY/DAY', 'WEEK/WEEK'], rows, {
+      digits: 2,
+      right: [2, 3, 5, 6],
+    }),
+    ...missing,
+  ].join('\n');
+}
+
+const utc = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+
+/** `snowpatrol anomalies show`: the anomaly, its likely cause per dimension and idle, feedback and alert. */
+export function anomalyText(d: AnomalyDetails): string {
+  const a = d.anomaly;
+  const pct =
+    a.expected > 0 ? ` (${a.excessCredits >= 0 ? '+' : ''}${Math.round((a.excessCredits / a.expected) * 100)} %)` : '';
+  const cost = a.excessCost !== null && a.currency ? `, ${a.excessCost.toFixed(2)} ${a.currency}` : '';
+  const lines = [
+    `Anomaly ${a.id}: ${a.warehouse} on ${a.usageDate} — ${a.direction === 'spike' ? 'above' : 'below'} expected`,
+    `credits      ${a.actual.toFixed(1)} actual vs ${a.expected.toFixed(1)} expected: ${signedCredits(a.excessCredits)} excess${pct}${cost}`,
+    `severity     ${a.severity} (score ${a.score.toFixed(3)}, threshold ${a.threshold.toFixed(3)}) · status ${a.status}`,
+    `detected     ${utc(a.detectedAt.toISOString())}${a.workflowId ? ` by ${a.workflowId}` : ''}`,
+    d.model
+      ? `model        #${a.modelVersionId}: v${d.model.version} ${d.model.algorithm}, trained on ${d.model.trainedFrom} → ${d.model.trainedTo}` +
+        (d.model.aliases.length ? ` (${d.model.aliases.join(', ')})` : '')
+      : `model        #${a.modelVersionId}`,
+    '',
+  ];
+  if (d.causes && d.causeStatus === 'explained') {
+    const c = d.causes;
+    lines.push(
+      `Likely cause (${c.method} credits; usual = mean of ${c.referenceDays.join(', ') || 'no reference day'}; ` +
+        `explained ${c.explainedAt ? utc(c.explainedAt) : 'earlier'})`,
+    );
+    const rows = ROOT_CAUSE_DIMENSIONS.flatMap((dim) => {
+      const name = dim.replace('_', ' ');
+      const found = c.byDimension[dim];
+      if (found.length === 0) return [[name, '(nothing grew)', '', '', '', '', '']];
+      return found.map((x) => [
+        name,
+        x.value,
+        x.credits.toFixed(2),
+        x.usualCredits.toFixed(2),
+        signedCredits(x.growth),
+        `${Math.round(x.shareOfExcess * 100)} %`,
+        x.kind,
+      ]);
+    });
+    const idleGrowth = c.idle.credits - c.idle.usualCredits;
+    rows.push([
+      'idle',
+      '(warehouse up, no query)',
+      c.idle.credits.toFixed(2),
+      c.idle.usualCredits.toFixed(2),
+      signedCredits(idleGrowth),
+      a.excessCredits > 0 ? `${Math.round((idleGrowth / a.excessCredits) * 100)} %` : '',
+      '',
+    ]);
+    lines.push(
+      table(['DIMENSION', 'VALUE', 'CREDITS', 'USUAL', 'GROWTH', 'SHARE OF EXCESS', 'NEW/GROWN'], rows, {
+        right: [2, 3, 4, 5],
+      }),
+    );
+  } else {
+    lines.push(`Likely cause: ${d.causeNote ?? 'none recorded'}`);
+  }
+  lines.push('');
+  if (d.feedback.length === 0) lines.push('feedback     none');
+  for (const [i, f] of d.feedback.entries()) {
+    lines.push(
+      `${i === 0 ? 'feedback' : ''}`.padEnd(13) +
+        `${utc(f.at)} ${f.verdict} by ${f.author}${f.comment ? `: ${JSON.stringify(f.comment)}` : ''}`,
+    );
+  }
+  const al = d.alert;
+  lines.push(
+    !al
+      ? 'alert        not sent (run notify, or the warehouse was snoozed)'
+      : al.status === 'sent'
+        ? `alert        sent to #${al.channel}${al.sentAt ? ` at ${utc(al.sentAt)}` : ''} (${al.messageRef ?? 'no reference'})`
+        : `alert        ${al.status} for #${al.channel} after ${al.attempts} attempt(s)`,
+  );
+  return lines.join('\n');
 }

@@ -1,4 +1,6 @@
 /** The anomaly alert as a Slack Block Kit message (pure: same anomalies in, same message out). */
+import type { AnomalyCauses } from '../../schemas/attribution';
+import { causeBlock } from './cause-blocks';
 
 export interface AlertAnomaly {
   warehouse: string;
@@ -21,6 +23,10 @@ export interface AlertAnomaly {
   snooze?: { until: string; author: string };
   /** What the alert first said, when Snowflake has restated the day since. */
   was?: { actual: number; expected: number; excessCredits: number; severity: string };
+  /** The day's root cause, once its queries have been attributed and the anomaly explained. */
+  causes?: AnomalyCauses | null;
+  /** No cause yet, but one is coming: the source provides query history and it does not cover the day yet. */
+  causePending?: boolean;
 }
 
 /** The buttons on each open anomaly; the Bolt app (`snowpatrol slack`) handles them. */
@@ -74,7 +80,7 @@ export function buildAlertMessage(anomalies: readonly AlertAnomaly[], keys: stri
   return { text: headline, blocks, metadata: { event_type: 'snowpatrol_anomaly_alert', event_payload: { keys } } };
 }
 
-/** One anomaly: its numbers, then its buttons while it is open, or what became of it. */
+/** One anomaly (at most 3 blocks): its numbers, its likely cause, then its buttons while it is open, or what became of it. */
 function anomalyBlocks(a: AlertAnomaly): unknown[] {
   const resolved = a.status === 'resolved';
   const headline = resolved
@@ -90,6 +96,9 @@ function anomalyBlocks(a: AlertAnomaly): unknown[] {
       `(${a.was.excessCredits >= 0 ? '+' : ''}${fmt(a.was.excessCredits)}), ${a.was.severity}_`
     : '';
   const blocks: unknown[] = [{ type: 'section', text: { type: 'mrkdwn', text: `${headline}\n${numbers}${was}` } }];
+  // A day found ordinary after all needs no explanation.
+  const cause = resolved ? undefined : causeBlock(a);
+  if (cause) blocks.push(cause);
   const outcome = outcomeLine(a);
   if (outcome) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: outcome }] });
   else if (a.id !== undefined && (a.status ?? 'open') === 'open') blocks.push(feedbackButtons(a.id));

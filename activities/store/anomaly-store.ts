@@ -1,6 +1,7 @@
 /** `anomalies`: one row per anomalous warehouse-day, updated (never duplicated) when a day is re-scored. */
-import { and, asc, eq, gte, inArray, lte, sql } from 'drizzle-orm';
-import { anomalies } from '../../schemas/tables';
+import { and, asc, desc, eq, gte, inArray, lte, sql } from 'drizzle-orm';
+import type { AnomalyCauses } from '../../schemas/attribution';
+import { anomalies, feedback } from '../../schemas/tables';
 import type { Db } from './database';
 
 export type AnomalyRow = typeof anomalies.$inferSelect;
@@ -56,4 +57,39 @@ export async function listAnomalies(db: Db, from: string, to: string): Promise<A
 export async function anomaliesByIds(db: Db, ids: number[]): Promise<AnomalyRow[]> {
   if (ids.length === 0) return [];
   return db.select().from(anomalies).where(inArray(anomalies.id, ids)).orderBy(asc(anomalies.usageDate));
+}
+
+/** One anomaly by id, if there is one. */
+export async function anomalyById(db: Db, id: number): Promise<AnomalyRow | undefined> {
+  const [row] = await db.select().from(anomalies).where(eq(anomalies.id, id));
+  return row;
+}
+
+/**
+ * An anomaly's root cause as stored (`anomalies.causes`), or null while it has none. A dimension missing from the
+ * stored JSON reads as no contributors, so an older shape still renders.
+ */
+export function anomalyCauses(row: Pick<AnomalyRow, 'causes'>): AnomalyCauses | null {
+  const c = row.causes as Partial<AnomalyCauses> | null;
+  if (!c || typeof c !== 'object' || !c.byDimension) return null;
+  return {
+    method: c.method ?? 'reported',
+    explainedAt: c.explainedAt ?? '',
+    referenceDays: c.referenceDays ?? [],
+    byDimension: {
+      query_tag: c.byDimension.query_tag ?? [],
+      user: c.byDimension.user ?? [],
+      query_hash: c.byDimension.query_hash ?? [],
+    },
+    idle: c.idle ?? { credits: 0, usualCredits: 0 },
+  };
+}
+
+/** Everything people said about an anomaly, newest first. */
+export async function feedbackOf(db: Db, anomalyId: number): Promise<(typeof feedback.$inferSelect)[]> {
+  return db
+    .select()
+    .from(feedback)
+    .where(eq(feedback.anomalyId, anomalyId))
+    .orderBy(desc(feedback.createdAt), desc(feedback.id));
 }

@@ -7,7 +7,8 @@ import { and, desc, eq, gte, inArray, isNull, lte, ne, notExists, sql } from 'dr
 import type { AlertAnomaly } from '../slack/block-kit';
 import { anomalies, feedback, notifications, snoozes } from '../../schemas/tables';
 import type { Db } from './database';
-import type { AnomalyRow } from './anomaly-store';
+import { anomalyCauses, type AnomalyRow } from './anomaly-store';
+import { causePendingDays } from './cost-query-store';
 
 /** The idempotency key of the alert for one anomalous warehouse-day. */
 export function alertKey(anomaly: Pick<AnomalyRow, 'warehouse' | 'usageDate'>): string {
@@ -85,6 +86,8 @@ export interface AlertedEvidence {
   state: 'open' | 'resolved';
   /** What the alert first said, once a restatement has changed it. */
   original?: Omit<AlertedEvidence, 'original'>;
+  /** When the cause the alert shows was worked out (`AnomalyCauses.explainedAt`); null while it shows none. */
+  causesExplainedAt?: string | null;
 }
 
 const tenth = (x: number) => Math.round(x * 10) / 10;
@@ -96,8 +99,11 @@ export function alertedEvidence(a: AnomalyRow): AlertedEvidence {
     excessCredits: tenth(a.excessCredits),
     severity: a.severity,
     state: a.status === 'resolved' ? 'resolved' : 'open',
+    causesExplainedAt: causesStamp(a),
   };
 }
+
+const causesStamp = (a: Pick<AnomalyRow, 'causes'>) => anomalyCauses(a)?.explainedAt ?? null;
 
 // Field by field: jsonb does not keep key order.
 const sameEvidence = (a: AlertedEvidence, b: AlertedEvidence) =>
@@ -145,7 +151,7 @@ export async function markAlertsUpdated(
   items: readonly { anomaly: AnomalyRow; before: AlertedEvidence }[],
 ): Promise<void> {
   for (const { anomaly, before } of items) {
-    const { original, ...first } = before;
+    const { original, causesExplainedAt: _shown, ...first } = before;
     await db
       .update(notifications)
       .set({ alerted: { ...alertedEvidence(anomaly), original: original ?? first } })
@@ -222,15 +228,16 @@ export async function messageContent(
   const warehouses = [...new Set(rows.map((r) => r.anomaly.warehouse))];
   const snoozed = await db.select().from(snoozes).where(inArray(snoozes.warehouse, warehouses));
   const snoozeOf = new Map(snoozed.map((s) => [s.warehouse, s]));
-  const items = rows.map(({ anomaly: a, alerted }): AlertAnomaly => {
+  const explained = await alertAnomalies(
+    db,
+    rows.map((r) => r.anomaly),
+  );
+  const items = rows.map(({ anomaly: a, alerted }, i): AlertAnomaly => {
     const v = latest.get(a.id);
     const s = snoozeOf.get(a.warehouse);
     const original = (alerted as AlertedEvidence | null)?.original;
     return {
-      ...a,
-      direction: a.direction,
-      severity: a.severity,
-      status: a.status,
+      ...explained[i],
       ...(v ? { feedback: { verdict: v.verdict, author: v.author, at: v.createdAt.toISOString() } } : {}),
       ...(s && s.until > new Date() ? { snooze: { until: s.until.toISOString(), author: s.author } } : {}),
       ...(original ? { was: original } : {}),
@@ -256,4 +263,65 @@ export async function openAlertMessagesOf(db: Db, warehouse: string): Promise<st
     .innerJoin(anomalies, eq(anomalies.id, notifications.anomalyId))
     .where(and(eq(anomalies.warehouse, warehouse), eq(anomalies.status, 'open'), eq(notifications.status, 'sent')));
   return rows.flatMap((r) => (r.messageRef ? [r.messageRef] : []));
+}
+
+/**
+ * Anomaly rows as an alert shows them: with their root cause, or whether one is still to come (the source provides
+ * query history, and the day is not attributed yet).
+ */
+export async function alertAnomalies(db: Db, rows: readonly AnomalyRow[]): Promise<AlertAnomaly[]> {
+  const pending = await causePendingDays(
+    db,
+    rows.filter((a) => a.causes === null).map((a) => a.usageDate),
+  );
+  return rows.map((a) => {
+    const causes = anomalyCauses(a);
+    return { ...a, causes, ...(causes === null && pending.has(a.usageDate) ? { causePending: true } : {}) };
+  });
+}
+
+/**
+ * Posted messages that alert any of `anomalyIds` and show another cause than the anomaly has now (none, or an
+ * older explanation): what must be re-rendered once causes are found.
+ */
+export async function messagesWithStaleCauses(db: Db, anomalyIds: readonly number[]): Promise<string[]> {
+  if (anomalyIds.length === 0) return [];
+  const rows = await db
+    .select({ messageRef: notifications.messageRef, alerted: notifications.alerted, causes: anomalies.causes })
+    .from(notifications)
+    .innerJoin(anomalies, eq(anomalies.id, notifications.anomalyId))
+    .where(and(inArray(notifications.anomalyId, [...anomalyIds]), eq(notifications.status, 'sent')))
+    .orderBy(notifications.id);
+  const stale = rows.filter(
+    (r) => ((r.alerted as AlertedEvidence | null)?.causesExplainedAt ?? null) !== causesStamp(r),
+  );
+  return [...new Set(stale.flatMap((r) => (r.messageRef ? [r.messageRef] : [])))];
+}
+
+/** Record which cause each alert of a re-rendered message now shows (anomaly id → `explainedAt`, or null). */
+export async function recordCausesShown(db: Db, shown: ReadonlyMap<number, string | null>): Promise<void> {
+  for (const [anomalyId, explainedAt] of shown) {
+    await db
+      .update(notifications)
+      .set({
+        alerted: sql`coalesce(${notifications.alerted}, '{}'::jsonb) || jsonb_build_object('causesExplainedAt', ${explainedAt}::text)`,
+      })
+      .where(and(eq(notifications.anomalyId, anomalyId), eq(notifications.status, 'sent')));
+  }
+}
+
+/** An anomaly's alert, whatever became of it: where it went, whether it was sent, and when. */
+export async function notificationOf(db: Db, anomalyId: number) {
+  const [row] = await db
+    .select({
+      channel: notifications.channel,
+      status: notifications.status,
+      messageRef: notifications.messageRef,
+      attempts: notifications.attempts,
+      sentAt: notifications.sentAt,
+      chartRef: notifications.chartRef,
+    })
+    .from(notifications)
+    .where(eq(notifications.anomalyId, anomalyId));
+  return row;
 }
