@@ -2,6 +2,7 @@
  * All activities, built from injected clients. Workflows import only the *type* of this factory's result.
  */
 import type { OpenSource } from './activity-source';
+import { createAttributionActivities } from './attribution-activities';
 import { createFeatureActivities } from './feature-activities';
 import { createIngestActivities } from './ingest-activities';
 import { createLaunchActivities } from './launch-activities';
@@ -64,6 +65,7 @@ export function createActivities(deps: ActivityDeps) {
       featureVersion: featureVersion(detection.windowDays),
       charts: deps.charts,
     }),
+    ...createAttributionActivities(deps),
     ...createLaunchActivities(deps),
     ...createSnoozeActivities(deps),
   };

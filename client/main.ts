@@ -55,6 +55,7 @@ export function program(): Command {
         scoreDays: o.scoreDays,
         notify: true,
         waitForData: true,
+        attribution: true,
         rerun: true,
         worker: true,
         json: o.json,
@@ -74,6 +75,7 @@ export function program(): Command {
     .option('--score-days <n>', 'days scored, ending at --as-of', intArg(1, 366), DEFAULTS.scoreDays)
     .option('--no-notify', 'do not send alerts')
     .option('--no-wait-for-data', 'do not wait for Snowflake to publish the day; load what exists now')
+    .option('--no-attribution', 'do not attribute query cost or look for causes')
     .option('--rerun', 'run again even if this day already completed', false)
     .option('--no-worker', 'do not run a worker in this process (use the workers on TEMPORAL_ADDRESS)')
     .option('--json', 'print the result as JSON', false)
@@ -85,6 +87,7 @@ export function program(): Command {
         scoreDays: number;
         notify: boolean;
         waitForData: boolean;
+        attribution: boolean;
         rerun: boolean;
         worker: boolean;
         json: boolean;

@@ -15,6 +15,7 @@ export const WORKFLOW_TYPES = {
   train: 'trainModels',
   score: 'scoreAnomalies',
   notify: 'notifyAnomalies',
+  attribute: 'attributeCosts',
   scheduled: 'scheduledPipeline',
   snooze: 'snoozeWarehouse',
 } as const;
@@ -68,6 +69,7 @@ const ID_PREFIX: Record<Stage, string> = {
   train: 'snowpatrol-train',
   score: 'snowpatrol-score',
   notify: 'snowpatrol-notify',
+  attribute: 'snowpatrol-attribute',
   scheduled: 'snowpatrol-scheduled-pipeline',
   snooze: 'snowpatrol-snooze',
 };
@@ -78,6 +80,14 @@ const ID_PREFIX: Record<Stage, string> = {
  */
 export function workflowIdFor(stage: Stage, asOf: string): string {
   return `${ID_PREFIX[stage]}-${asOf}`;
+}
+
+/**
+ * The follow-up of a day's pipeline that keeps waiting for Snowflake's query views after the alerts went out, then
+ * edits the causes into them: `snowpatrol-attribute-late-2026-11-20`.
+ */
+export function lateAttributionWorkflowId(asOf: string): string {
+  return `${ID_PREFIX.attribute}-late-${asOf}`;
 }
 
 /** The snooze workflow of a warehouse: one per warehouse, so a new snooze replaces the running one. */

@@ -80,7 +80,16 @@ export const DEFAULTS = {
   dataDeadlineHours: 30,
   catchUpDays: 7,
   maxParallelTraining: 8,
+  causeWaitHours: 0,
+  causeEditHours: 24,
+  causeCheckEveryMinutes: 30,
 } as const;
+
+const hours = (max: number) =>
+  z
+    .number({ error: 'expected a number of hours' })
+    .min(0, { error: 'must be at least 0' })
+    .max(max, { error: `must be at most ${max}` });
 
 export const pipelineInput = z.strictObject({
   /** Day to process; default: the day before the scheduled (or start) time, UTC. */
@@ -110,6 +119,18 @@ export const pipelineInput = z.strictObject({
     .default(DEFAULTS.dataDeadlineHours),
   /** How far back days that no run covered, or that ran without all data, are re-scored (0: never). */
   catchUpDays: days(0, 30).default(DEFAULTS.catchUpDays),
+  /** Attribute query cost to workloads and find each anomaly's cause (needs a source with query data). */
+  attribution: z.boolean({ error: 'expected true or false' }).default(true),
+  /** Hours the run waits for Snowflake's query views to cover the scored days before it alerts (0: alert at once). */
+  causeWaitHours: hours(72).default(DEFAULTS.causeWaitHours),
+  /** Hours a follow-up keeps waiting after the alerts went out, to edit the cause into them (0: never). */
+  causeEditHours: hours(168).default(DEFAULTS.causeEditHours),
+  /** Minutes between checks of how far the query views are published. */
+  causeCheckEveryMinutes: z
+    .number({ error: 'expected a number of minutes' })
+    .min(0.05, { error: 'must be at least 0.05 (3 seconds)' })
+    .max(1440, { error: 'must be at most 1440' })
+    .default(DEFAULTS.causeCheckEveryMinutes),
 });
 
 export const ingestInput = z
@@ -168,6 +189,27 @@ export const notifyInput = z
   })
   .superRefine(checkWindow());
 
+export const attributeInput = z
+  .strictObject({
+    asOf: isoDate.optional(),
+    source: sourceSpec.optional(),
+    /** First day attributed; default `to`. */
+    from: isoDate.optional(),
+    /** Last day; default `asOf`. */
+    to: isoDate.optional(),
+    /** Hours to wait for the query views to cover every day before attributing what they cover (0: don't wait). */
+    waitHours: hours(168).default(0),
+    /** Minutes between checks of how far the query views are published. */
+    checkEveryMinutes: z
+      .number({ error: 'expected a number of minutes' })
+      .min(0.05, { error: 'must be at least 0.05 (3 seconds)' })
+      .max(1440, { error: 'must be at most 1440' })
+      .default(DEFAULTS.causeCheckEveryMinutes),
+    /** Edit the causes found into alerts already posted. */
+    editAlerts: z.boolean({ error: 'expected true or false' }).default(false),
+  })
+  .superRefine(checkWindow(MAX_INGEST_DAYS));
+
 /** The longest snooze. */
 export const MAX_SNOOZE_DAYS = 90;
 
@@ -214,4 +256,5 @@ export type FeaturesInput = z.input<typeof featuresInput>;
 export type TrainInput = z.input<typeof trainInput>;
 export type ScoreInput = z.input<typeof scoreInput>;
 export type NotifyInput = z.input<typeof notifyInput>;
+export type AttributeInput = z.input<typeof attributeInput>;
 export type SnoozeInput = z.input<typeof snoozeInput>;

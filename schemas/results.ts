@@ -56,6 +56,28 @@ export interface NotifyResult {
   destination: string | null;
 }
 
+export interface AttributeResult {
+  /** `unavailable`: the source has no query data (CSV), nothing attributed. */
+  status: 'attributed' | 'unavailable';
+  /** Days attributed by this run. */
+  days: string[];
+  /** Days the query views did not cover yet when the run stopped waiting. */
+  pending: string[];
+  queries: number;
+  /** Compute credits of the attributed days: metered = attributed + idle. */
+  meteredCredits: number;
+  attributedCredits: number;
+  idleCredits: number;
+  /** Anomalies whose cause was found or changed. */
+  explained: number;
+  /** Alert messages edited to show the cause (only with `editAlerts`). */
+  alertsEdited: number;
+  /** Checks of how far the query views are published. */
+  checks: number;
+  /** The follow-up that waits for the pending days and edits their alerts (pipeline only). */
+  followUp?: string;
+}
+
 export interface PipelineResult {
   asOf: string;
   /** How the wait for the day's data ended (absent when the run did not wait). */
@@ -67,6 +89,8 @@ export interface PipelineResult {
   train: TrainResult;
   score: ScoreResult;
   notify: NotifyResult | null;
+  /** Cost attribution and causes (absent in runs before attribution existed, or with `attribution: false`). */
+  attribute?: AttributeResult;
 }
 
 /** The pipeline's `progress` query answer. */

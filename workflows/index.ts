@@ -7,3 +7,4 @@ export { scoreAnomalies } from './score-anomalies';
 export { notifyAnomalies } from './notify-anomalies';
 export { scheduledPipeline } from './scheduled-pipeline';
 export { snoozeWarehouse } from './snooze-warehouse';
+export { attributeCosts } from './attribute-costs';

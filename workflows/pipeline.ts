@@ -3,13 +3,30 @@
  * days before, score the day(s), and tell the owners. Each stage is a child workflow with a business id, so
  * it can also be started on its own.
  */
-import { executeChild, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { SEARCH_ATTRIBUTES, WORKFLOW_TYPES, workflowIdFor, type Stage } from '../schemas/constants';
+import {
+  executeChild,
+  ParentClosePolicy,
+  patched,
+  setHandler,
+  startChild,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { ROOT_CAUSE_REFERENCE_WEEKS } from '../schemas/attribution';
+import {
+  lateAttributionWorkflowId,
+  SEARCH_ATTRIBUTES,
+  WORKFLOW_TYPES,
+  workflowIdFor,
+  type Stage,
+} from '../schemas/constants';
 import { addDays, daysBetween, minDay } from '../schemas/dates';
 import { pipelineInput, type PipelineInput, type PipelineSettings } from '../schemas/inputs';
-import type { PipelineProgress, PipelineResult } from '../schemas/results';
+import type { AttributeResult, PipelineProgress, PipelineResult } from '../schemas/results';
 import { delivery, quick } from './activity-profiles';
 import { resolveAsOf, tagRun } from './as-of';
+import { attributeCosts } from './attribute-costs';
 import { progressQuery } from './definitions';
 import { ingestMetering } from './ingest-metering';
 import { notifyAnomalies } from './notify-anomalies';
@@ -109,6 +126,27 @@ async function runStages(input: PipelineSettings, asOf: string, progress: Pipeli
     { asOf, from: scoreFrom, to: asOf },
     `Score ${scoreFrom} → ${asOf}`,
   );
+  // Runs recorded before cost attribution existed replay without it.
+  const attribute =
+    input.attribution && patched('cost-attribution')
+      ? await stage(
+          'attribute',
+          attributeCosts,
+          {
+            asOf,
+            source: input.source,
+            // The loaded days, and the weeks before the scored days that their causes are compared with.
+            from: minDay(
+              ingest.days > 0 ? ingest.from : scoreFrom,
+              addDays(scoreFrom, -7 * ROOT_CAUSE_REFERENCE_WEEKS),
+            ),
+            to: asOf,
+            waitHours: input.causeWaitHours,
+            checkEveryMinutes: input.causeCheckEveryMinutes,
+          },
+          `Attribute query cost; find the causes`,
+        )
+      : undefined;
   const notify = input.notify
     ? await stage(
         'notify',
@@ -117,6 +155,10 @@ async function runStages(input: PipelineSettings, asOf: string, progress: Pipeli
         `Alert anomalies ${scoreFrom} → ${asOf}`,
       )
     : null;
+
+  if (attribute && attribute.pending.length > 0 && input.causeEditHours > 0) {
+    attribute.followUp = await followUpAttribution(asOf, input, attribute);
+  }
 
   const finished = gated
     ? await quick.finishPipelineDay.executeWithOptions({ summary: `Record how ${asOf} ended` }, [
@@ -146,5 +188,40 @@ async function runStages(input: PipelineSettings, asOf: string, progress: Pipeli
     train,
     score,
     notify,
+    ...(attribute ? { attribute } : {}),
   };
+}
+
+/**
+ * Days whose query views lagged: a follow-up run keeps waiting for them after this run ends (the parent does not
+ * hold the day open for hours), attributes them and edits the causes into the alerts already sent. A follow-up
+ * already running for the day (a re-run of the pipeline) carries on instead.
+ */
+async function followUpAttribution(asOf: string, input: PipelineSettings, attribute: AttributeResult): Promise<string> {
+  const workflowId = lateAttributionWorkflowId(asOf);
+  try {
+    await startChild(attributeCosts, {
+      workflowId,
+      args: [
+        {
+          asOf,
+          source: input.source,
+          from: attribute.pending[0],
+          to: attribute.pending[attribute.pending.length - 1],
+          waitHours: input.causeEditHours,
+          checkEveryMinutes: input.causeCheckEveryMinutes,
+          editAlerts: input.notify,
+        },
+      ],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      staticSummary: `Causes for ${attribute.pending.join(', ')} once the query views cover them`,
+      typedSearchAttributes: [
+        { key: SEARCH_ATTRIBUTES.asOf, value: asOf },
+        { key: SEARCH_ATTRIBUTES.stage, value: 'attribute' },
+      ],
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+  return workflowId;
 }

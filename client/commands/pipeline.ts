@@ -16,6 +16,7 @@ export interface PipelineCommandOptions {
   scoreDays?: number;
   notify: boolean;
   waitForData: boolean;
+  attribution: boolean;
   rerun: boolean;
   worker: boolean;
   json: boolean;
@@ -35,6 +36,7 @@ export async function pipelineCommand(config: Config, opts: PipelineCommandOptio
         scoreDays: opts.scoreDays,
         notify: opts.notify,
         waitForData: opts.waitForData,
+        attribution: opts.attribution,
       },
       { rerun: opts.rerun, log: progress },
     );

@@ -5,7 +5,7 @@ import { runUrl } from '../../schemas/links';
 import type { PipelineProgress } from '../../schemas/results';
 import { withExistingClient } from '../app';
 
-const STAGES = ['ingest', 'features', 'train', 'score', 'notify'];
+const STAGES = ['ingest', 'features', 'train', 'score', 'attribute', 'notify'];
 
 /** `[#####-----]  3/5` */
 export function bar(done: number, total: number, width = 20): string {

@@ -10,6 +10,8 @@ const TABLES = [
   'model_aliases',
   'anomalies',
   'notifications',
+  'attribution_hourly',
+  'cost_daily',
 ] as const;
 
 export type TableCounts = Record<(typeof TABLES)[number], number>;
