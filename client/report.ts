@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { AnomalyRow } from '../activities/store/anomaly-store';
 import type { ModelSummary } from '../activities/store/model-store';
-import type { PipelineResult } from '../schemas/results';
+import type { AttributeResult, PipelineResult } from '../schemas/results';
 import { ROOT_CAUSE_DIMENSIONS } from '../schemas/attribution';
 import type { AnomalyDetails } from './commands/anomaly-show';
 import type { CostLine, CostSummary } from './commands/costs';
@@ -90,6 +90,7 @@ export function pipelineSummary(r: PipelineResult): string {
         ? `; skipped: ${r.train.skipped.map((s) => `${s.warehouse} (${s.reason})`).join(', ')}`
         : ''),
     `score     ${r.score.scored} warehouse-days scored ${r.score.from} → ${r.score.to}, ${r.score.anomalies} anomalous`,
+    ...(r.attribute ? [attributeLine(r.attribute)] : []),
   ];
   if (r.notify) {
     lines.push(
@@ -103,6 +104,20 @@ export function pipelineSummary(r: PipelineResult): string {
       lines.push(`          ${r.notify.snoozed} anomaly(ies) not alerted: their warehouse is snoozed`);
   } else lines.push('notify    skipped (--no-notify)');
   return lines.join('\n');
+}
+
+/** What cost attribution did: days, queries, the idle share, causes found, and any follow-up still waiting. */
+export function attributeLine(a: AttributeResult): string {
+  if (a.status === 'unavailable')
+    return 'attribute no query data in this source: costs are not attributed, alerts carry no cause';
+  const idle = a.meteredCredits > 0 ? ` (${Math.round((a.idleCredits / a.meteredCredits) * 100)} % idle)` : '';
+  return (
+    `attribute ${a.days.length} day(s), ${a.queries} queries, ${a.attributedCredits.toFixed(1)} of ${a.meteredCredits.toFixed(1)} compute credits to queries${idle}; ` +
+    `${a.explained} cause(s) found` +
+    (a.pending.length
+      ? `; waiting for the query views to cover ${a.pending.join(', ')}${a.followUp ? ` (${a.followUp})` : ''}`
+      : '')
+  );
 }
 
 /** An outbox file relative to the working directory when it is under it; a Slack reference as it is. */

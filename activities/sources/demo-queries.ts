@@ -64,7 +64,7 @@ const dbtModel = (model: string, weight: number): DemoWorkload => ({
 /** Exactly what `temporalQueryTag()` stamps from inside the workflow's activity. */
 const temporalActivity = (workflowType: string, idPrefix: string, activity: string, weight: number): DemoWorkload => ({
   key: `temporal:${workflowType}.${activity}`,
-  userName: 'TEMPORAL_WORKER_SVC',
+  userName: 'BILLING_WORKER_SVC',
   roleName: 'BILLING',
   weight,
   tag: (day) =>
