@@ -54,12 +54,19 @@ interface Picked {
   contributor: CauseContributor;
 }
 
+/** Below this share of the excess a workload's growth is noise next to the cause: the alert leaves it out. */
+export const MIN_CAUSE_SHARE = 0.05;
+
+function notable(c: CauseContributor): boolean {
+  return c.growth > 0 && c.shareOfExcess >= MIN_CAUSE_SHARE;
+}
+
 /**
  * The bullets: the top query tags first, since they name the workload. The untagged remainder names nothing, and
  * a day with fewer tagged causes leaves room: those places go to the strongest users and query shapes instead.
  */
 function pickBullets(causes: AnomalyCauses): Picked[] {
-  const tagged = (causes.byDimension.query_tag ?? []).filter((c) => c.growth > 0);
+  const tagged = (causes.byDimension.query_tag ?? []).filter(notable);
   const named = tagged.filter((c) => c.value !== UNTAGGED);
   const picked: Picked[] = named
     .slice(0, CAUSE_BULLETS)
@@ -67,7 +74,7 @@ function pickBullets(causes: AnomalyCauses): Picked[] {
   if (picked.length < CAUSE_BULLETS) {
     const others = (['user', 'query_hash'] as const)
       .flatMap((dimension) => (causes.byDimension[dimension] ?? []).map((contributor) => ({ dimension, contributor })))
-      .filter((p) => p.contributor.growth > 0)
+      .filter((p) => notable(p.contributor))
       .sort((a, b) => b.contributor.growth - a.contributor.growth);
     const untagged = tagged
       .filter((c) => c.value === UNTAGGED)
@@ -85,7 +92,7 @@ function pickBullets(causes: AnomalyCauses): Picked[] {
 function compactLine(causes: AnomalyCauses, shown: readonly Picked[]): string | undefined {
   const parts = (['user', 'query_hash'] as const).flatMap((dimension) => {
     const rest = (causes.byDimension[dimension] ?? [])
-      .filter((c) => c.growth > 0)
+      .filter(notable)
       .filter((c) => !shown.some((p) => p.dimension === dimension && p.contributor.value === c.value))
       .slice(0, 2);
     if (rest.length === 0) return [];

@@ -60,7 +60,7 @@ const backfill = causes({
   query_tag: [
     contributor('airflow:adhoc_backfill.reload_orders', 412.3, 0, EXCESS),
     contributor('dbt:orders_daily', 60, 20, EXCESS),
-    contributor('temporal:ingestOrders/loadBatch', 25, 10, EXCESS),
+    contributor('temporal:ingestOrders/loadBatch', 40, 10, EXCESS),
     contributor('airflow:minor.task', 3, 2, EXCESS),
   ],
   user: [contributor('AIRFLOW_SVC', 430, 5, EXCESS), contributor('DBT_SVC', 60, 20, EXCESS)],
@@ -73,9 +73,22 @@ test('the top three query tags come first, largest first, each new or grown with
   expect(lines.slice(1, 4)).toEqual([
     '• airflow:adhoc_backfill.reload_orders — new, +412.3 credits (88 % of the excess)',
     '• dbt:orders_daily — grown (usually 20.0), +40.0 credits (9 % of the excess)',
-    '• temporal:ingestOrders/loadBatch — grown (usually 10.0), +15.0 credits (3 % of the excess)',
+    '• temporal:ingestOrders/loadBatch — grown (usually 10.0), +30.0 credits (6 % of the excess)',
   ]);
   expect(causeText(backfill, EXCESS)).not.toContain('minor.task'); // a fourth is not shown
+});
+
+test('a workload that grew by less than 5 % of the excess is noise next to the cause, and is left out', () => {
+  const small = causes({
+    query_tag: [contributor('airflow:big.task', 400, 0, EXCESS), contributor('airflow:small.task', 12, 0, EXCESS)],
+    user: [contributor('BIG_SVC', 400, 0, EXCESS), contributor('SMALL_SVC', 12, 0, EXCESS)],
+    query_hash: [],
+  });
+  const text = causeText(small, EXCESS)!;
+  expect(text).toContain('airflow:big.task');
+  expect(text).toContain('BIG_SVC');
+  expect(text).not.toContain('small.task');
+  expect(text).not.toContain('SMALL_SVC');
 });
 
 test('users and query hashes follow on one compact line', () => {
