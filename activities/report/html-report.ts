@@ -282,12 +282,12 @@ th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line
 th { font-size: 12px; color: var(--muted); font-weight: normal; }
 .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.value, span.value, code { font-family: "DejaVu Sans Mono", ui-monospace, monospace; font-size: 12px; overflow-wrap: anywhere; }
-td.value { overflow-wrap: break-word; }
 caption { text-align: left; font-weight: bold; padding: 4px 8px; }
 a { color: #1d4ed8; }
 figure.chart { margin: 12px 0; }
 figure.chart svg { width: 100%; max-width: 840px; height: auto; display: block; }
-.dimensions { display: grid; grid-template-columns: repeat(auto-fit, minmax(340px, 1fr)); gap: 12px 24px; }
+.dimensions { display: grid; grid-template-columns: repeat(auto-fit, minmax(380px, 1fr)); gap: 12px 24px; }
+.dimensions > * { min-width: 0; }
 td.share { position: relative; width: 140px; white-space: nowrap; }
 td.share .track { display: inline-block; width: 70px; height: 8px; background: #f1f5f9; border-radius: 2px; margin-right: 6px; vertical-align: middle; }
 td.share .bar { display: block; height: 8px; background: #94a3b8; border-radius: 2px; }
