@@ -6,21 +6,15 @@
  * reference days) or grew.
  */
 
+import type { CauseContributor } from '../../schemas/attribution';
+
 export interface ValueCost {
   value: string;
   credits: number;
 }
 
-export interface Contributor {
-  value: string;
-  credits: number;
-  usualCredits: number;
-  /** credits − usualCredits */
-  growth: number;
-  /** growth ÷ the day's excess over expected (can pass 1 when other workloads shrank). */
-  shareOfExcess: number;
-  kind: 'new' | 'grown';
-}
+/** One value that grew; its share of the excess can pass 1 when other workloads shrank. */
+export type Contributor = CauseContributor;
 
 export interface RootCauseInput {
   /** Cost per value on the anomalous day. */

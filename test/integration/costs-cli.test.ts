@@ -11,12 +11,13 @@ import { upsertAnomaly } from '../../activities/store/anomaly-store';
 import { openDatabase, type Database } from '../../activities/store/database';
 import { recordFeedback } from '../../activities/store/feedback-store';
 import { claimAlerts, markAlertsSent } from '../../activities/store/notification-store';
-import { COST_DIMENSIONS, type AnomalyCauses, type CauseContributor } from '../../schemas/attribution';
+import { COST_DIMENSIONS, type AnomalyCauses } from '../../schemas/attribution';
 import { addDays, eachDay } from '../../schemas/dates';
 import { anomalies, attributedDays, attributionHourly, costDaily } from '../../schemas/tables';
 import { insertStubModel, spikeFinding } from '../fixtures/model-version';
 import { isolatedEnv, runCli } from '../helpers/cli';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
+import { contributor } from '../fixtures/causes';
 
 const ETL = 'ACME_PROD.ETL_WH';
 const BI = 'ACME_PROD.BI_WH';
@@ -96,17 +97,6 @@ async function markAttributed(db: Database['db'], day: string): Promise<void> {
     idleCredits: 0,
     complete: true,
   });
-}
-
-function contributor(value: string, credits: number, usual: number, excess: number): CauseContributor {
-  return {
-    value,
-    credits,
-    usualCredits: usual,
-    growth: credits - usual,
-    shareOfExcess: (credits - usual) / excess,
-    kind: usual === 0 ? 'new' : 'grown',
-  };
 }
 
 let testDb: TestDatabase;

@@ -2,7 +2,7 @@
  * The "Likely cause" of an alert: which workloads it names, in what order and words, and that any text Snowflake
  * hands us (query tags, user names) cannot break the message or Slack's limits.
  */
-import type { AnomalyCauses, CauseContributor } from '../../schemas/attribution';
+import type { AnomalyCauses } from '../../schemas/attribution';
 import { buildAlertMessage, type AlertAnomaly } from '../../activities/slack/block-kit';
 import {
   CAUSE_PENDING_TEXT,
@@ -12,18 +12,7 @@ import {
   slackText,
 } from '../../activities/slack/cause-blocks';
 import { ANOMALIES_PER_MESSAGE } from '../../activities/notify-activities';
-
-/** A contributor that grew from `usual` to `credits` on a day with `excess` credits over expected. */
-function contributor(value: string, credits: number, usual: number, excess: number): CauseContributor {
-  return {
-    value,
-    credits,
-    usualCredits: usual,
-    growth: credits - usual,
-    shareOfExcess: (credits - usual) / excess,
-    kind: usual === 0 ? 'new' : 'grown',
-  };
-}
+import { contributor } from '../fixtures/causes';
 
 function causes(overrides: Partial<AnomalyCauses['byDimension']> = {}, idle = { credits: 5, usualCredits: 5 }) {
   return {
