@@ -113,6 +113,7 @@ describe('a pipeline run with payload encryption on', () => {
         WORKFLOW_TYPES.features,
         WORKFLOW_TYPES.train,
         WORKFLOW_TYPES.score,
+        WORKFLOW_TYPES.attribute,
         WORKFLOW_TYPES.notify,
       ]),
     );
