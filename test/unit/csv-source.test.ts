@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { InvalidRowError, SourceError } from '../../activities/errors';
 import { parseSnowflakeTimestamp } from '../../activities/sources/csv-row';
-import { createCsvSource } from '../../activities/sources/csv-source';
+import { createCsvSource, validateCsvExport } from '../../activities/sources/csv-source';
 import { openSource } from '../../activities/sources/index';
 import type { HourlyMeteringRow } from '../../activities/sources/metering-source';
 import { collect } from '../fixtures/collect';
@@ -172,6 +172,78 @@ describe('the CSV metering source', () => {
     expect(error).toBeInstanceOf(InvalidRowError);
     expect((error as InvalidRowError).line).toBe(7);
     expect((error as Error).message).toContain('END_TIME "soon" is not a timestamp');
+  });
+
+  describe('the fast reader of plain exports', () => {
+    const rows = [
+      csvRow('2026-11-18'),
+      csvRow('2026-11-19', { WAREHOUSE_ID: '102', WAREHOUSE_NAME: 'BI_WH', CREDITS_USED: '4.24' }),
+      csvRow('2026-11-20', { ACCOUNT_NAME: 'ACME_DEV' }),
+      csvRow('2026-11-21', { WAREHOUSE_ID: '-1', WAREHOUSE_NAME: 'CLOUD_SERVICES_ONLY' }),
+    ];
+    const allColumns = [
+      'ACCOUNT_NAME',
+      'START_TIME',
+      'END_TIME',
+      'WAREHOUSE_ID',
+      'WAREHOUSE_NAME',
+      'CREDITS_USED',
+      'CREDITS_USED_COMPUTE',
+      'CREDITS_USED_CLOUD_SERVICES',
+    ];
+    /** The same export with every field quoted: only csv-parse reads that. */
+    const quoted = (text: string) =>
+      text
+        .split('\n')
+        .map((line) =>
+          line === ''
+            ? line
+            : line
+                .split(',')
+                .map((f) => `"${f}"`)
+                .join(','),
+        )
+        .join('\n');
+
+    it('reads a plain export exactly as csv-parse reads the same rows quoted', async () => {
+      const plain = writeFile(dir, 'plain.csv', csvText(rows, allColumns));
+      const withQuotes = writeFile(dir, 'quoted.csv', quoted(csvText(rows, allColumns)));
+      await expect(validateCsvExport(plain)).resolves.toBe('fast');
+      await expect(validateCsvExport(withQuotes)).resolves.toBe('csv-parse');
+      const fast = await readCsv(plain, '2026-11-01', '2026-11-30');
+      expect(fast).toHaveLength(3);
+      expect(fast).toEqual(await readCsv(withQuotes, '2026-11-01', '2026-11-30'));
+    });
+
+    it('hands a file that stops being plain half-way to csv-parse, and yields each row once', async () => {
+      const many = Array.from({ length: 2500 }, (_, i) =>
+        csvRow('2026-11-19', { WAREHOUSE_ID: String(1000 + i), WAREHOUSE_NAME: `WH_${i}` }),
+      );
+      const lines = csvText(many).split('\n');
+      // A quoted name near the end (after two full batches of the fast reader), and Windows line ends on the last row.
+      lines[2400] = lines[2400].replace('WH_2399', '"WH, 2399"');
+      lines[2500] = `${lines[2500]}\r`;
+      const file = writeFile(dir, 'mostly-plain.csv', lines.join('\n'));
+      await expect(validateCsvExport(file)).resolves.toBe('csv-parse');
+      const read = await readCsv(file, '2026-11-19', '2026-11-19');
+      expect(read).toHaveLength(2500);
+      expect(new Set(read.map((r) => r.warehouseId)).size).toBe(2500);
+      expect(read.find((r) => r.warehouseId === 3399)?.warehouseName).toBe('WH, 2399');
+    });
+
+    it('names the line of a bad row in a plain export, blank lines counted', async () => {
+      const [header, first, second] = csvText([
+        csvRow('2026-11-18'),
+        csvRow('2026-11-19', { CREDITS_USED: 'x' }),
+      ]).split('\n');
+      const file = writeFile(dir, 'plain-bad.csv', [header, '', first, '', '', second, ''].join('\n'));
+      const error = await validateCsvExport(file).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(error).toBeInstanceOf(InvalidRowError);
+      expect((error as InvalidRowError).line).toBe(6);
+    });
   });
 
   it('names a missing column', async () => {
