@@ -73,14 +73,13 @@ export function parseMeteringRecord(
   if (!warehouseName) return 'WAREHOUSE_NAME is empty';
   // Bytes that are not UTF-8 decode to U+FFFD: the name would be stored garbled, under a key no alert matches.
   if (warehouseName.includes('\uFFFD')) return notUtf8('WAREHOUSE_NAME', warehouseName);
-  const numbers: Record<string, number> = {};
-  for (const col of ['CREDITS_USED', 'CREDITS_USED_COMPUTE', 'CREDITS_USED_CLOUD_SERVICES']) {
-    const raw = (record[col] ?? '').trim();
-    const value = raw === '' ? NaN : Number(raw);
-    if (!Number.isFinite(value)) return `${col} ${JSON.stringify(record[col])} is not a number`;
-    if (value < 0 && col !== 'CREDITS_USED_CLOUD_SERVICES') return `${col} ${JSON.stringify(record[col])} is negative`;
-    numbers[col] = value;
-  }
+  const creditsUsed = credits(record, 'CREDITS_USED', false);
+  if (typeof creditsUsed === 'string') return creditsUsed;
+  const creditsUsedCompute = credits(record, 'CREDITS_USED_COMPUTE', false);
+  if (typeof creditsUsedCompute === 'string') return creditsUsedCompute;
+  // Snowflake's cloud-services adjustments can make this one negative.
+  const creditsUsedCloudServices = credits(record, 'CREDITS_USED_CLOUD_SERVICES', true);
+  if (typeof creditsUsedCloudServices === 'string') return creditsUsedCloudServices;
   const account = (record.ACCOUNT_NAME ?? '').trim() || defaultAccount;
   if (account.includes('\uFFFD')) return notUtf8('ACCOUNT_NAME', account);
   return {
@@ -89,10 +88,19 @@ export function parseMeteringRecord(
     warehouseName,
     startTime,
     endTime,
-    creditsUsed: numbers.CREDITS_USED,
-    creditsUsedCompute: numbers.CREDITS_USED_COMPUTE,
-    creditsUsedCloudServices: numbers.CREDITS_USED_CLOUD_SERVICES,
+    creditsUsed,
+    creditsUsedCompute,
+    creditsUsedCloudServices,
   };
+}
+
+/** A credits column as a finite number, or the message naming what is wrong with it. */
+function credits(record: Record<string, string>, column: string, negativeAllowed: boolean): number | string {
+  const raw = (record[column] ?? '').trim();
+  const value = raw === '' ? NaN : Number(raw);
+  if (!Number.isFinite(value)) return `${column} ${JSON.stringify(record[column])} is not a number`;
+  if (value < 0 && !negativeAllowed) return `${column} ${JSON.stringify(record[column])} is negative`;
+  return value;
 }
 
 function notUtf8(column: string, value: string): string {

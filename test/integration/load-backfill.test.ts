@@ -208,7 +208,7 @@ test('a 365-day schedule backfill: every run completes, memory bounded, no timeo
   expect(pipelines.map((p) => p.workflowId).sort()).toEqual(DAYS.map((d) => workflowIdFor('pipeline', d)));
   const all = await listAll('');
   expect(all.filter((w) => w.status.name !== 'COMPLETED').map((w) => `${w.workflowId}: ${w.status.name}`)).toEqual([]);
-  expect(all).toHaveLength(DAYS.length * 7); // per day: the schedule's run, the pipeline, its five stages
+  expect(all).toHaveLength(DAYS.length * 8); // per day: the schedule's run, the pipeline, its six stages
   // One after another (BUFFER_ALL), oldest first: each day's models are trained and promoted as nightly runs would.
   const byStart = [...pipelines].sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
   expect(byStart.map((p) => p.workflowId)).toEqual(DAYS.map((d) => workflowIdFor('pipeline', d)));
