@@ -10,6 +10,8 @@
  * - `query_tag`: the workload the tag names (`workloadLabel`: Airflow dag.task, dbt model, Temporal workflow
  *   type/activity, or the tag's text).
  * - `user`, `role`: USER_NAME, ROLE_NAME. `query_hash`: QUERY_PARAMETERIZED_HASH (one value per query shape).
+ * - `airflow_task` is `dag.task` and `airflow_run` is `dag/run_id` (task and run ids repeat across DAGs);
+ *   `temporal_workflow_id` is one workflow execution's business id (cost per run of a workflow).
  */
 export const COST_DIMENSIONS = [
   'query_tag',
@@ -18,8 +20,10 @@ export const COST_DIMENSIONS = [
   'query_hash',
   'airflow_dag',
   'airflow_task',
+  'airflow_run',
   'dbt_model',
   'temporal_workflow_type',
+  'temporal_workflow_id',
   'temporal_activity',
 ] as const;
 

@@ -123,9 +123,11 @@ export function dimensionValues(
   if (dims.airflow) {
     values.airflow_dag = dims.airflow.dagId;
     if (dims.airflow.taskId) values.airflow_task = clip(`${dims.airflow.dagId}.${dims.airflow.taskId}`);
+    if (dims.airflow.runId) values.airflow_run = clip(`${dims.airflow.dagId}/${dims.airflow.runId}`);
   }
   if (dims.dbt) values.dbt_model = dims.dbt.model;
   if (dims.temporal?.workflowType) values.temporal_workflow_type = dims.temporal.workflowType;
+  if (dims.temporal?.workflowId) values.temporal_workflow_id = dims.temporal.workflowId;
   if (dims.temporal?.activity) values.temporal_activity = dims.temporal.activity;
   return values;
 }

@@ -167,13 +167,18 @@ describe('dimensionValues', () => {
       query_hash: 'abc',
       airflow_dag: 'daily_sales',
       airflow_task: 'daily_sales.load',
+      airflow_run: 'daily_sales/manual__1',
     });
     expect(dimensionValues(record(JSON.stringify({ app: 'dbt', node_name: 'orders' })))).toMatchObject({
       query_tag: 'dbt:orders',
       dbt_model: 'orders',
     });
     const temporal = dimensionValues(record('{"workflowType":"billingExport","workflowId":"b-1","activity":"export"}'));
-    expect(temporal).toMatchObject({ temporal_workflow_type: 'billingExport', temporal_activity: 'export' });
+    expect(temporal).toMatchObject({
+      temporal_workflow_type: 'billingExport',
+      temporal_workflow_id: 'b-1',
+      temporal_activity: 'export',
+    });
     expect(temporal).not.toHaveProperty('airflow_dag');
   });
 });
