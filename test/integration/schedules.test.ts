@@ -167,6 +167,7 @@ test('the real temporal CLI starts runs ad hoc, rejects bad input naming the fie
     'features',
     'train',
     'score',
+    'attribute',
     'notify',
   ]);
 

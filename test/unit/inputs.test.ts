@@ -33,6 +33,10 @@ describe('pipelineInput', () => {
       dataCheckMaxSeconds: 3600,
       dataDeadlineHours: 30,
       catchUpDays: 7,
+      attribution: true,
+      causeWaitHours: 0,
+      causeEditHours: 24,
+      causeCheckEveryMinutes: 30,
     });
   });
 
@@ -47,6 +51,10 @@ describe('pipelineInput', () => {
       dataCheckEverySeconds: 60,
       dataCheckMaxSeconds: 3600,
       catchUpDays: 7,
+      attribution: true,
+      causeWaitHours: 0,
+      causeEditHours: 24,
+      causeCheckEveryMinutes: 30,
     });
   });
 
@@ -57,6 +65,10 @@ describe('pipelineInput', () => {
     [{ dataDeadlineHours: -1 }, 'dataDeadlineHours'],
     [{ dataDeadlineHours: 200 }, 'dataDeadlineHours'],
     [{ catchUpDays: 31 }, 'catchUpDays'],
+    [{ attribution: 'no' }, 'attribution'],
+    [{ causeWaitHours: 73 }, 'causeWaitHours'],
+    [{ causeEditHours: -1 }, 'causeEditHours'],
+    [{ causeCheckEveryMinutes: 0.01 }, 'causeCheckEveryMinutes'],
   ])('rejects readiness setting %j, naming the field', (input, field) => {
     expect(problems(input).join('\n')).toContain(field);
   });
