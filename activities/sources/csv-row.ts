@@ -26,16 +26,49 @@ export function parseSnowflakeTimestamp(text: string): Date | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
-/** A timestamp parser for one column of one pass that keeps its last answer: exports list many rows per hour. */
-export function timestampColumnParser(): (text: string) => Date | undefined {
-  let lastText: string | undefined;
-  let lastMs: number | undefined;
+/**
+ * A string that holds its own characters. A field cut out of a large chunk of file text with slice() or split()
+ * keeps the whole chunk alive for as long as it lives; what is kept longer than a row (a map key) is copied.
+ */
+export function ownCopy(text: string): string {
+  return Buffer.from(text, 'utf8').toString('utf8');
+}
+
+/**
+ * The same string for the same text, copied once (see ownCopy): account and warehouse names repeat on every row,
+ * and rows outlive the file text they were cut from (a batch being written, a set of warehouse names).
+ */
+export function stringInterner(limit = 100_000): (text: string) => string {
+  const known = new Map<string, string>();
   return (text) => {
-    if (text !== lastText) {
-      lastText = text;
-      lastMs = parseSnowflakeTimestamp(text)?.getTime();
+    let own = known.get(text);
+    if (own === undefined) {
+      if (known.size >= limit) known.clear();
+      own = ownCopy(text);
+      known.set(own, own);
     }
-    return lastMs === undefined ? undefined : new Date(lastMs);
+    return own;
+  };
+}
+
+/** Distinct timestamps a column parser remembers before it starts over: a few months of hours. */
+const REMEMBERED_TIMESTAMPS = 4096;
+
+/**
+ * A timestamp parser for one column of one pass that remembers its answers: an export has one START_TIME per hour
+ * for all its warehouses, in whatever order its rows come, so parsing (and checking the calendar day) once per
+ * distinct text is enough.
+ */
+export function timestampColumnParser(): (text: string) => Date | undefined {
+  const known = new Map<string, number | undefined>();
+  return (text) => {
+    let ms = known.get(text);
+    if (ms === undefined && !known.has(text)) {
+      if (known.size >= REMEMBERED_TIMESTAMPS) known.clear();
+      ms = parseSnowflakeTimestamp(text)?.getTime();
+      known.set(ownCopy(text), ms);
+    }
+    return ms === undefined ? undefined : new Date(ms);
   };
 }
 

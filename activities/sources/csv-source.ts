@@ -13,7 +13,7 @@ import { type Options, parse } from 'csv-parse';
 import { addDays, dayToMs } from '../../schemas/dates';
 import { InvalidRowError, SourceError } from '../errors';
 import { RepeatedStarts } from './repeated-starts';
-import { missingColumns, parseMeteringRecord, timestampColumnParser } from './csv-row';
+import { missingColumns, parseMeteringRecord, stringInterner, timestampColumnParser } from './csv-row';
 import type { AccountReadiness, HourlyMeteringRow, MeteringSource } from './metering-source';
 
 /** Account name used when the export has no ACCOUNT_NAME column (an ACCOUNT_USAGE export). */
@@ -189,6 +189,7 @@ function rowBatches(filePath: string, spec: string, reader: CsvReader): AsyncIte
 async function* plainRowBatches(filePath: string, spec: string): AsyncIterable<HourlyMeteringRow[]> {
   const stream = fs.createReadStream(filePath, { encoding: 'utf8', highWaterMark: 1 << 20 });
   const times = { start: timestampColumnParser(), end: timestampColumnParser() };
+  const intern = stringInterner();
   let columns: string[] | undefined;
   let line = 0;
   let rest = '';
@@ -211,6 +212,8 @@ async function* plainRowBatches(filePath: string, spec: string): AsyncIterable<H
     for (let k = 0; k < fields.length; k++) record[columns[k]] = fields[k];
     const row = parseMeteringRecord(record, CSV_DEFAULT_ACCOUNT, times);
     if (typeof row === 'string') throw new InvalidRowError(row, filePath, line);
+    row.account = intern(row.account);
+    row.warehouseName = intern(row.warehouseName);
     batch.push(row);
   };
   try {
