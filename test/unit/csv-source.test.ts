@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { InvalidRowError, SourceError } from '../../activities/errors';
-import { parseSnowflakeTimestamp } from '../../activities/sources/csv-row';
+import { parseSnowflakeTimestamp, REQUIRED_COLUMNS } from '../../activities/sources/csv-row';
 import { createCsvSource, validateCsvExport } from '../../activities/sources/csv-source';
 import { openSource } from '../../activities/sources/index';
 import type { HourlyMeteringRow } from '../../activities/sources/metering-source';
@@ -181,16 +181,7 @@ describe('the CSV metering source', () => {
       csvRow('2026-11-20', { ACCOUNT_NAME: 'ACME_DEV' }),
       csvRow('2026-11-21', { WAREHOUSE_ID: '-1', WAREHOUSE_NAME: 'CLOUD_SERVICES_ONLY' }),
     ];
-    const allColumns = [
-      'ACCOUNT_NAME',
-      'START_TIME',
-      'END_TIME',
-      'WAREHOUSE_ID',
-      'WAREHOUSE_NAME',
-      'CREDITS_USED',
-      'CREDITS_USED_COMPUTE',
-      'CREDITS_USED_CLOUD_SERVICES',
-    ];
+    const allColumns = ['ACCOUNT_NAME', ...REQUIRED_COLUMNS];
     /** The same export with every field quoted: only csv-parse reads that. */
     const quoted = (text: string) =>
       text
