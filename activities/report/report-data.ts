@@ -7,8 +7,9 @@ import { and, asc, desc, eq, gte, inArray, lt, lte, sql, type SQL } from 'drizzl
 import type { AnomalyCauses, CostDimension } from '../../schemas/attribution';
 import { addDays, dayToMs, daysBetween } from '../../schemas/dates';
 import type { PriceSettings } from '../../schemas/snowflake-config';
-import { anomalies, attributionHourly, costDaily, creditPrices, feedback, meteringDaily } from '../../schemas/tables';
+import { attributionHourly, costDaily, creditPrices, feedback, meteringDaily } from '../../schemas/tables';
 import type { ChartDay } from '../slack/chart';
+import { anomalyCauses, listAnomalies } from '../store/anomaly-store';
 import { chartDays } from '../store/chart-store';
 import type { Db } from '../store/database';
 
@@ -254,17 +255,7 @@ async function priceLookup(db: Db, accounts: string[], to: string, fallback: Pri
 }
 
 async function readAnomalies(db: Db, from: string, to: string, only: string[] | undefined) {
-  const rows = await db
-    .select()
-    .from(anomalies)
-    .where(
-      and(
-        gte(anomalies.usageDate, from),
-        lte(anomalies.usageDate, to),
-        only ? inArray(anomalies.warehouse, only) : undefined,
-      ),
-    )
-    .orderBy(asc(anomalies.usageDate), asc(anomalies.warehouse));
+  const rows = (await listAnomalies(db, from, to)).filter((a) => !only || only.includes(a.warehouse));
   const ids = rows.map((r) => r.id);
   const notes =
     ids.length === 0
@@ -281,7 +272,7 @@ async function readAnomalies(db: Db, from: string, to: string, only: string[] | 
     direction: a.direction,
     severity: a.severity,
     status: a.status,
-    causes: (a.causes as AnomalyCauses | null) ?? null,
+    causes: anomalyCauses(a),
     feedback: notes
       .filter((f) => f.anomalyId === a.id)
       .map((f) => ({ verdict: f.verdict, author: f.author, comment: f.comment, createdAt: f.createdAt.toISOString() })),
