@@ -24,11 +24,13 @@ export async function attributeCosts(raw?: AttributeInput): Promise<AttributeRes
       const to = input.to ?? asOf;
       const window = { source: input.source, from: input.from ?? to, to };
       const deadline = Date.now() + input.waitHours * 3_600_000;
+      const check = () =>
+        quick.checkAttributionCoverage.executeWithOptions(
+          { summary: `How far are the query views published? (${window.from} → ${to})` },
+          [window],
+        );
       let checks = 1;
-      let coverage = await quick.checkAttributionCoverage.executeWithOptions(
-        { summary: `How far are the query views published? (${window.from} → ${to})` },
-        [window],
-      );
+      let coverage = await check();
       while (coverage.available && coverage.publishedTo !== null && coverage.pending.length > 0) {
         const left = deadline - Date.now();
         if (left <= 0) break;
@@ -39,10 +41,7 @@ export async function attributeCosts(raw?: AttributeInput): Promise<AttributeRes
             `gives up at ${new Date(deadline).toISOString()}`,
         );
         await sleep(next);
-        coverage = await quick.checkAttributionCoverage.executeWithOptions(
-          { summary: `How far are the query views published? (${window.from} → ${to})` },
-          [window],
-        );
+        coverage = await check();
         checks++;
       }
       setCurrentDetails('');
