@@ -9,6 +9,8 @@ import { planWindow } from './ingest-plan';
 import type { MeteringSource } from './sources';
 import type { Db } from './store/database';
 import { ingestedDaysBetween, markDaysIngested, refreshDaily, upsertHourly } from './store/metering-store';
+import { meteringStager, type OpenMeteringStage } from './store/metering-stage';
+import { canStage, stagedExtract } from './staged-extract';
 import { upsertCreditPrices } from './store/price-store';
 
 export interface IngestDeps {
@@ -59,6 +61,7 @@ const BATCH_ROWS = 2000;
 const WRITES_IN_FLIGHT = 2;
 
 export function createIngestActivities(deps: IngestDeps) {
+  const openStage = meteringStager(deps.db);
   return {
     /** Decide which days this run loads. */
     async planIngestWindow(input: PlanIngestWindowInput): Promise<IngestWindow> {
@@ -79,7 +82,7 @@ export function createIngestActivities(deps: IngestDeps) {
         return await withHeartbeat(
           ctx,
           () => checkpoint,
-          () => extract(deps.db, ctx, source, input, checkpoint),
+          () => extract(deps.db, openStage, ctx, source, input, checkpoint),
         );
       } finally {
         await source.close?.();
@@ -99,16 +102,39 @@ function initialProgress(ctx: Context, input: ExtractMeteringInput): ExtractHear
 }
 
 /**
- * Load from … to chunk by chunk. Heartbeats carry `checkpoint`, the state after the last finished chunk, so a
- * retry resumes after it with consistent counts; rows of an unfinished chunk are simply upserted again.
+ * Load from … to — in one staged pass for a whole-file source on Postgres, else chunk by chunk — then the window's
+ * prices. Heartbeats carry `checkpoint`, the state after the last finished chunk, so a retry resumes after it with
+ * consistent counts; rows of an unfinished chunk are simply written again.
  */
 async function extract(
   db: Db,
+  openStage: OpenMeteringStage | undefined,
   ctx: Context,
   source: MeteringSource,
   input: ExtractMeteringInput,
   checkpoint: ExtractHeartbeat,
 ): Promise<ExtractMeteringResult> {
+  if (openStage && canStage(source)) await stagedExtract(db, openStage, ctx, source, input, checkpoint);
+  else await extractInChunks(db, ctx, source, input, checkpoint);
+  // Prices are a few rows per account and day: one query for the whole window.
+  const prices = await source.readCreditPrices?.(input.from, input.to);
+  if (prices) await upsertCreditPrices(db, prices, source.spec);
+  return {
+    rowsRead: checkpoint.rowsRead,
+    rowsUpserted: checkpoint.rowsUpserted,
+    days: daysBetween(input.from, input.to) + 1,
+    warehouses: checkpoint.warehouses.length,
+  };
+}
+
+/** Batched upserts, chunk by chunk, `WRITES_IN_FLIGHT` at once. */
+async function extractInChunks(
+  db: Db,
+  ctx: Context,
+  source: MeteringSource,
+  input: ExtractMeteringInput,
+  checkpoint: ExtractHeartbeat,
+): Promise<void> {
   const progress = { ...checkpoint };
   const warehouses = new Set(progress.warehouses);
   const writes = new BoundedWrites(WRITES_IN_FLIGHT);
@@ -134,13 +160,4 @@ async function extract(
   } finally {
     await writes.settle();
   }
-  // Prices are a few rows per account and day: one query for the whole window.
-  const prices = await source.readCreditPrices?.(input.from, input.to);
-  if (prices) await upsertCreditPrices(db, prices, source.spec);
-  return {
-    rowsRead: progress.rowsRead,
-    rowsUpserted: progress.rowsUpserted,
-    days: daysBetween(input.from, input.to) + 1,
-    warehouses: warehouses.size,
-  };
 }

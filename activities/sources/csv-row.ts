@@ -51,8 +51,12 @@ export function stringInterner(limit = 100_000): (text: string) => string {
   };
 }
 
-/** Distinct timestamps a column parser remembers before it starts over: a few months of hours. */
-const REMEMBERED_TIMESTAMPS = 4096;
+/**
+ * Distinct timestamps a column parser remembers before it starts over: 7.5 years of hours (~6 MB at most). An
+ * export lists every warehouse's hours one warehouse after another, so a memory shorter than the file's span of
+ * hours would forget each text before it came again.
+ */
+const REMEMBERED_TIMESTAMPS = 65_536;
 
 /**
  * A timestamp parser for one column of one pass that remembers its answers: an export has one START_TIME per hour

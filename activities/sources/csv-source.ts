@@ -1,7 +1,8 @@
 /**
- * A WAREHOUSE_METERING_HISTORY export as a metering source. The file is streamed (never loaded whole) twice:
- * once to validate every row, then to yield the rows of the requested days — so a bad row fails the load
- * before anything is written.
+ * A WAREHOUSE_METERING_HISTORY export as a metering source. The file is streamed (never loaded whole). `read`
+ * streams it twice: once to validate every row, then to yield the rows of the requested days — so a bad row fails
+ * the load before anything is written. `readOnePass` checks and yields in one pass, for a caller that stages rows
+ * and keeps nothing unless the pass ends.
  *
  * Exports are plain (no quotes, `\n` line ends) almost always, and splitting such a line on commas is 8× faster
  * than csv-parse: the fast path reads plain files. The first line it is not sure of (a quote, a `\r`, a field
@@ -36,6 +37,24 @@ export function createCsvSource(filePath: string): MeteringSource {
       const endMs = dayToMs(addDays(to, 1));
       let batch: HourlyMeteringRow[] = [];
       for await (const rows of rowBatches(filePath, spec, reader)) {
+        for (const row of rows) {
+          const start = row.startTime.getTime();
+          if (start < fromMs || start >= endMs || row.warehouseId <= 0) continue;
+          batch.push(row);
+          if (batch.length >= batchSize) {
+            yield batch;
+            batch = [];
+          }
+        }
+      }
+      if (batch.length > 0) yield batch;
+    },
+    async *readOnePass(from: string, to: string, batchSize: number): AsyncIterable<HourlyMeteringRow[]> {
+      await assertReadable(filePath, spec);
+      const fromMs = dayToMs(from);
+      const endMs = dayToMs(addDays(to, 1));
+      let batch: HourlyMeteringRow[] = [];
+      for await (const rows of checkedRowBatches(filePath, spec)) {
         for (const row of rows) {
           const start = row.startTime.getTime();
           if (start < fromMs || start >= endMs || row.warehouseId <= 0) continue;
@@ -107,17 +126,59 @@ async function validateWith(filePath: string, spec: string, reader: CsvReader): 
   for await (const rows of rowBatches(filePath, spec, reader)) {
     for (const row of rows) {
       record++;
-      const warehouse = warehouseKey(row);
-      if (!seen.repeats(warehouse, row.startTime.getTime())) continue;
-      const first = await firstRecordOf(filePath, spec, warehouse, row.startTime.getTime());
-      throw new InvalidRowError(
-        `repeats line ${await lineOfRecord(filePath, spec, first)}: same ACCOUNT_NAME, WAREHOUSE_ID and START_TIME ` +
-          `(${row.account}, ${row.warehouseId}, ${row.startTime.toISOString()})`,
-        filePath,
-        await lineOfRecord(filePath, spec, record),
-      );
+      if (seen.repeats(warehouseKey(row), row.startTime.getTime()))
+        throw await repeatedRow(filePath, spec, row, record);
     }
   }
+}
+
+/**
+ * The file's rows in batches, each row checked (parsed, and not repeating an earlier row's start), in one pass. It
+ * starts with the fast reader; when a line turns out not to be plain, the rest is read with csv-parse, which reads
+ * the file again from the top and skips the records already handed on — so each row comes exactly once either way.
+ */
+async function* checkedRowBatches(filePath: string, spec: string): AsyncIterable<HourlyMeteringRow[]> {
+  const seen = new RepeatedStarts();
+  let handedOn = 0;
+  const check = async (rows: HourlyMeteringRow[], skip: number): Promise<HourlyMeteringRow[]> => {
+    const fresh = skip > 0 ? rows.slice(skip) : rows;
+    for (const row of fresh) {
+      if (seen.repeats(warehouseKey(row), row.startTime.getTime())) {
+        throw await repeatedRow(filePath, spec, row, handedOn + 1);
+      }
+      handedOn++;
+    }
+    return fresh;
+  };
+  try {
+    for await (const rows of rowBatches(filePath, spec, 'fast')) yield await check(rows, 0);
+    return;
+  } catch (err) {
+    if (!(err instanceof NotPlainCsv)) throw err;
+  }
+  let record = 0;
+  for await (const rows of rowBatches(filePath, spec, 'csv-parse')) {
+    const skip = Math.min(rows.length, Math.max(0, handedOn - record));
+    record += rows.length;
+    if (skip < rows.length) yield await check(rows, skip);
+  }
+}
+
+/** The error for `row` (the `record`th, 1-based), which starts when an earlier row of its warehouse did. */
+async function repeatedRow(
+  filePath: string,
+  spec: string,
+  row: HourlyMeteringRow,
+  record: number,
+): Promise<InvalidRowError> {
+  const warehouse = warehouseKey(row);
+  const first = await firstRecordOf(filePath, spec, warehouse, row.startTime.getTime());
+  return new InvalidRowError(
+    `repeats line ${await lineOfRecord(filePath, spec, first)}: same ACCOUNT_NAME, WAREHOUSE_ID and START_TIME ` +
+      `(${row.account}, ${row.warehouseId}, ${row.startTime.toISOString()})`,
+    filePath,
+    await lineOfRecord(filePath, spec, record),
+  );
 }
 
 const warehouseKey = (row: HourlyMeteringRow) => `${row.account}\u0000${row.warehouseId}`;

@@ -72,6 +72,12 @@ export interface MeteringSource {
    * yielding anything, so a failed read never leaves half a load behind.
    */
   read(from: string, to: string, batchSize: number): AsyncIterable<HourlyMeteringRow[]>;
+  /**
+   * The rows `read` yields, in one pass that checks each row as it goes — so a bad row throws *after* earlier
+   * batches were yielded. Only for a caller that stages what it gets and keeps nothing unless the pass ends (the
+   * Postgres COPY load). Present for sources that read a whole file, where `read` needs a checking pass first.
+   */
+  readOnePass?(from: string, to: string, batchSize: number): AsyncIterable<HourlyMeteringRow[]>;
   /** Prices per account and day from the source's billing data; `undefined` when it has none or may not read it. */
   readCreditPrices?(from: string, to: string): Promise<CreditPrice[] | undefined>;
   /**

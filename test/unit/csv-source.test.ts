@@ -265,6 +265,87 @@ describe('the CSV metering source', () => {
   });
 });
 
+describe('the CSV source read in one pass (readOnePass)', () => {
+  const onePass = (file: string, from: string, to: string, batchSize = 1000) =>
+    collect(createCsvSource(file).readOnePass!(from, to, batchSize));
+  /** `n` hours of `warehouses` warehouses from 2026-11-18 00:00 UTC, warehouse by warehouse (as exports often are). */
+  const hours = (warehouses: number, n: number) =>
+    Array.from({ length: warehouses * n }, (_, i) => {
+      const [wh, h] = [Math.floor(i / n), i % n];
+      const start = new Date(Date.UTC(2026, 10, 18, h));
+      return csvRow('2026-11-18', {
+        START_TIME: start.toISOString(),
+        END_TIME: new Date(start.getTime() + 3_600_000).toISOString(),
+        WAREHOUSE_ID: String(100 + wh),
+        WAREHOUSE_NAME: `WH_${wh}`,
+        CREDITS_USED: String((h % 7) + 0.25),
+      });
+    });
+  /** What the first error thrown by an iteration was, after how many rows had been handed on. */
+  async function failure(batches: AsyncIterable<unknown[]>): Promise<{ err: unknown; rowsBefore: number }> {
+    let rowsBefore = 0;
+    try {
+      for await (const batch of batches) rowsBefore += batch.length;
+    } catch (err) {
+      return { err, rowsBefore };
+    }
+    throw new Error('the pass did not fail');
+  }
+
+  it('yields exactly the rows the two-pass read yields, in batches of at most batchSize', async () => {
+    const file = writeFile(dir, 'export.csv', csvText(hours(3, 72)));
+    const batches = await onePass(file, '2026-11-19', '2026-11-20', 50);
+    expect(batches.every((b) => b.length <= 50)).toBe(true);
+    const rows = batches.flat();
+    expect(rows).toHaveLength(3 * 48);
+    expect(rows).toEqual(await readCsv(file, '2026-11-19', '2026-11-20'));
+  });
+
+  it('throws at a bad row late in the file, after earlier batches were handed on, naming its line', async () => {
+    const rows = hours(4, 600);
+    rows[2000] = { ...rows[2000], CREDITS_USED: 'lots' };
+    const file = writeFile(dir, 'bad-late.csv', csvText(rows));
+    const { err, rowsBefore } = await failure(createCsvSource(file).readOnePass!('2026-11-01', '2026-12-31', 500));
+    expect(rowsBefore).toBeGreaterThan(0);
+    expect(err).toBeInstanceOf(InvalidRowError);
+    expect((err as InvalidRowError).line).toBe(2002); // the header is line 1
+    expect((err as Error).message).toMatch(/CREDITS_USED/);
+  });
+
+  it('throws at a row repeating an earlier start, naming both lines', async () => {
+    const rows = hours(2, 1500);
+    rows.splice(2500, 0, { ...rows[10] }); // line 12 again, as line 2502
+    const file = writeFile(dir, 'repeat.csv', csvText(rows));
+    const { err, rowsBefore } = await failure(createCsvSource(file).readOnePass!('2026-11-01', '2027-12-31', 1000));
+    expect(rowsBefore).toBeGreaterThan(0);
+    expect(err).toBeInstanceOf(InvalidRowError);
+    expect((err as InvalidRowError).line).toBe(2502);
+    expect((err as Error).message).toMatch(/repeats line 12/);
+  });
+
+  it('hands a file that stops being plain to csv-parse and yields each row exactly once', async () => {
+    const rows = hours(5, 700);
+    rows[3100] = { ...rows[3100], WAREHOUSE_NAME: 'WH, "four"' };
+    const file = writeFile(dir, 'late-quote.csv', csvText(rows));
+    const read = (await onePass(file, '2026-11-01', '2027-12-31', 400)).flat();
+    expect(read).toHaveLength(3500);
+    expect(new Set(read.map((r) => `${r.warehouseId} ${r.startTime.getTime()}`)).size).toBe(3500);
+    expect(read[3100].warehouseName).toBe('WH, "four"');
+    expect(read).toEqual(await readCsv(file, '2026-11-01', '2027-12-31'));
+  });
+
+  it('still finds a repeated row after the hand-over to csv-parse', async () => {
+    const rows = hours(3, 1000);
+    rows[1500] = { ...rows[1500], WAREHOUSE_NAME: '"quoted"' };
+    rows.push({ ...rows[5] }); // a repeat of a row the fast reader handed on
+    const file = writeFile(dir, 'quote-then-repeat.csv', csvText(rows));
+    const { err } = await failure(createCsvSource(file).readOnePass!('2026-11-01', '2027-12-31', 1000));
+    expect(err).toBeInstanceOf(InvalidRowError);
+    expect((err as InvalidRowError).line).toBe(3002);
+    expect((err as Error).message).toMatch(/repeats line 7/);
+  });
+});
+
 describe('openSource', () => {
   it('resolves a relative csv: path against cwd', async () => {
     writeFile(dir, 'relative.csv', csvText([csvRow('2026-11-20')]));
