@@ -6,6 +6,7 @@
  */
 import type { Context } from '@temporalio/activity';
 import { addDays, dayToMs, daysBetween } from '../schemas/dates';
+import { BoundedWrites } from './bounded-writes';
 import type { ExtractHeartbeat, ExtractMeteringInput } from './ingest-activities';
 import type { MeteringSource } from './sources';
 import type { Db } from './store/database';
@@ -59,7 +60,7 @@ export async function stagedExtract(
     }
     await stage.seal();
     const base = { ...checkpoint, warehouses: new Set(checkpoint.warehouses) };
-    await inOrderWithLimit(ranges, MERGES_AT_ONCE, async (range) => {
+    const mergeRange = async (range: (typeof ranges)[number]) => {
       range.rowsUpserted = await stage.merge(dayToMs(range.from), range.endMs, source.spec);
       await refreshDaily(db, range.from, range.to);
       await markDaysIngested(db, source.spec, range.from, range.to);
@@ -75,7 +76,14 @@ export async function stagedExtract(
         warehouses: [...new Set([...base.warehouses, ...done.flatMap((r) => [...r.warehouses])])],
       });
       ctx.heartbeat(checkpoint);
-    });
+    };
+    const merges = new BoundedWrites(MERGES_AT_ONCE);
+    try {
+      for (const range of ranges) await merges.add(() => mergeRange(range));
+      await merges.drain();
+    } finally {
+      await merges.settle();
+    }
   } finally {
     await stage.discard();
   }
@@ -95,22 +103,4 @@ export function dayRanges(from: string, to: string, count: number): { from: stri
     start = addDays(start, length);
   }
   return ranges;
-}
-
-/** Run `task` for each item, at most `limit` at once, started in order; the first failure is thrown once all stop. */
-async function inOrderWithLimit<T>(
-  items: readonly T[],
-  limit: number,
-  task: (item: T, index: number) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  let failure: { err: unknown } | undefined;
-  const lane = async () => {
-    while (next < items.length && !failure) {
-      const i = next++;
-      await task(items[i], i).catch((err: unknown) => void (failure ??= { err }));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  if (failure) throw failure.err;
 }
