@@ -33,39 +33,11 @@ export function createCsvSource(filePath: string): MeteringSource {
     chunkDays: Number.MAX_SAFE_INTEGER,
     async *read(from: string, to: string, batchSize: number): AsyncIterable<HourlyMeteringRow[]> {
       const reader = await validateCsvExport(filePath);
-      const fromMs = dayToMs(from);
-      const endMs = dayToMs(addDays(to, 1));
-      let batch: HourlyMeteringRow[] = [];
-      for await (const rows of rowBatches(filePath, spec, reader)) {
-        for (const row of rows) {
-          const start = row.startTime.getTime();
-          if (start < fromMs || start >= endMs || row.warehouseId <= 0) continue;
-          batch.push(row);
-          if (batch.length >= batchSize) {
-            yield batch;
-            batch = [];
-          }
-        }
-      }
-      if (batch.length > 0) yield batch;
+      yield* rowsOfDays(rowBatches(filePath, spec, reader), from, to, batchSize);
     },
     async *readOnePass(from: string, to: string, batchSize: number): AsyncIterable<HourlyMeteringRow[]> {
       await assertReadable(filePath, spec);
-      const fromMs = dayToMs(from);
-      const endMs = dayToMs(addDays(to, 1));
-      let batch: HourlyMeteringRow[] = [];
-      for await (const rows of checkedRowBatches(filePath, spec)) {
-        for (const row of rows) {
-          const start = row.startTime.getTime();
-          if (start < fromMs || start >= endMs || row.warehouseId <= 0) continue;
-          batch.push(row);
-          if (batch.length >= batchSize) {
-            yield batch;
-            batch = [];
-          }
-        }
-      }
-      if (batch.length > 0) yield batch;
+      yield* rowsOfDays(checkedRowBatches(filePath, spec), from, to, batchSize);
     },
     /** One streamed pass: the latest END_TIME per account among rows starting in [day − 7, day + 2). */
     async readiness(day: string): Promise<AccountReadiness[]> {
@@ -86,6 +58,30 @@ export function createCsvSource(filePath: string): MeteringSource {
       });
     },
   };
+}
+
+/** The rows of real warehouses (id > 0) starting on a day in [from, to], re-batched to at most `batchSize`. */
+async function* rowsOfDays(
+  batches: AsyncIterable<HourlyMeteringRow[]>,
+  from: string,
+  to: string,
+  batchSize: number,
+): AsyncIterable<HourlyMeteringRow[]> {
+  const fromMs = dayToMs(from);
+  const endMs = dayToMs(addDays(to, 1));
+  let batch: HourlyMeteringRow[] = [];
+  for await (const rows of batches) {
+    for (const row of rows) {
+      const start = row.startTime.getTime();
+      if (start < fromMs || start >= endMs || row.warehouseId <= 0) continue;
+      batch.push(row);
+      if (batch.length >= batchSize) {
+        yield batch;
+        batch = [];
+      }
+    }
+  }
+  if (batch.length > 0) yield batch;
 }
 
 /**

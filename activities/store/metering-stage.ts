@@ -12,6 +12,7 @@ import crypto from 'node:crypto';
 import type { Sql } from 'postgres';
 import type { HourlyMeteringRow } from '../sources';
 import type { Db } from './database';
+import { HOURLY_ON_CONFLICT } from './metering-store';
 
 export interface MeteringStage {
   /** Append rows (COPY); waits while Postgres is behind. */
@@ -156,19 +157,11 @@ function mergeStatement(table: string, kind: 'insert' | 'upsert'): string {
     insert into metering_hourly (account, warehouse_id, warehouse_name, start_time, end_time, credits_used,
       credits_used_compute, credits_used_cloud_services, source)
     select account, warehouse_id, warehouse_name, timestamptz 'epoch' + start_ms * interval '1 millisecond',
-      timestamptz 'epoch' + end_ms * interval '1 millisecond', credits_used, credits_used_compute, credits_used_cloud_services, $3::text
+      timestamptz 'epoch' + end_ms * interval '1 millisecond', credits_used, credits_used_compute,
+      credits_used_cloud_services, $3::text
     from ${table} where start_ms >= $1 and start_ms < $2
     order by start_ms, account, warehouse_id`;
-  if (kind === 'insert') return insert;
-  return `${insert}
-    on conflict (start_time, account, warehouse_id) do update set
-      warehouse_name = excluded.warehouse_name, end_time = excluded.end_time, credits_used = excluded.credits_used,
-      credits_used_compute = excluded.credits_used_compute,
-      credits_used_cloud_services = excluded.credits_used_cloud_services, source = excluded.source, loaded_at = now()
-    where (metering_hourly.warehouse_name, metering_hourly.end_time, metering_hourly.credits_used,
-           metering_hourly.credits_used_compute, metering_hourly.credits_used_cloud_services)
-      is distinct from (excluded.warehouse_name, excluded.end_time, excluded.credits_used,
-           excluded.credits_used_compute, excluded.credits_used_cloud_services)`;
+  return kind === 'insert' ? insert : `${insert}${HOURLY_ON_CONFLICT}`;
 }
 
 /** Rows as COPY text: tab-separated, one per line, text escaped, times as epoch ms. */

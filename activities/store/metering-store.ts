@@ -33,16 +33,23 @@ export async function upsertHourly(db: Db, rows: readonly HourlyMeteringRow[], s
       ${numbers((r) => r.creditsUsedCloudServices)}::numeric[]
     ) as t(account, warehouse_id, warehouse_name, start_epoch, end_epoch, credits_used, credits_used_compute,
       credits_used_cloud_services)
-    on conflict (account, warehouse_id, start_time) do update set
+    ${sql.raw(HOURLY_ON_CONFLICT)}`);
+  return affectedRows(result);
+}
+
+/**
+ * The conflict clause of every write into metering_hourly: a row already there is rewritten only when a value
+ * differs, so an exact re-load writes (and counts) nothing.
+ */
+export const HOURLY_ON_CONFLICT = `
+    on conflict (start_time, account, warehouse_id) do update set
       warehouse_name = excluded.warehouse_name, end_time = excluded.end_time, credits_used = excluded.credits_used,
       credits_used_compute = excluded.credits_used_compute,
       credits_used_cloud_services = excluded.credits_used_cloud_services, source = excluded.source, loaded_at = now()
     where (metering_hourly.warehouse_name, metering_hourly.end_time, metering_hourly.credits_used,
            metering_hourly.credits_used_compute, metering_hourly.credits_used_cloud_services)
       is distinct from (excluded.warehouse_name, excluded.end_time, excluded.credits_used,
-           excluded.credits_used_compute, excluded.credits_used_cloud_services)`);
-  return affectedRows(result);
-}
+           excluded.credits_used_compute, excluded.credits_used_cloud_services)`;
 
 /** Rows a write statement affected, whichever driver ran it (postgres.js: `count`; PGlite: `affectedRows`). */
 function affectedRows(result: unknown): number {
