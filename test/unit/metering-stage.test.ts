@@ -36,6 +36,17 @@ describe('dayRanges', () => {
 });
 
 describe('COPY text', () => {
+  const row = {
+    account: 'ACME',
+    warehouseId: 101,
+    warehouseName: 'ETL\tWH',
+    startTime: new Date('2026-11-20T07:00:00Z'),
+    endTime: new Date('2026-11-20T08:00:00Z'),
+    creditsUsed: 1.06,
+    creditsUsedCompute: 1,
+    creditsUsedCloudServices: -0.000000001,
+  };
+
   it('escapes backslash, tab, newline and carriage return, and leaves other text as it is', () => {
     expect(copyField('ETL_WH')).toBe('ETL_WH');
     expect(copyField('a\\b\tc\nd\re')).toBe('a\\\\b\\tc\\nd\\re');
@@ -43,16 +54,6 @@ describe('COPY text', () => {
   });
 
   it('writes one tab-separated line per row, times as epoch milliseconds', () => {
-    const row = {
-      account: 'ACME',
-      warehouseId: 101,
-      warehouseName: 'ETL\tWH',
-      startTime: new Date('2026-11-20T07:00:00Z'),
-      endTime: new Date('2026-11-20T08:00:00Z'),
-      creditsUsed: 1.06,
-      creditsUsedCompute: 1,
-      creditsUsedCloudServices: -0.000000001,
-    };
     expect(copyText([row, { ...row, warehouseId: 102 }])).toBe(
       'ACME\t101\tETL\\tWH\t1795158000000\t1795161600000\t1.06\t1\t-1e-9\n' +
         'ACME\t102\tETL\\tWH\t1795158000000\t1795161600000\t1.06\t1\t-1e-9\n',
@@ -60,16 +61,7 @@ describe('COPY text', () => {
   });
 
   it('refuses a number that is not finite', () => {
-    const row = {
-      account: 'ACME',
-      warehouseId: 101,
-      warehouseName: 'ETL_WH',
-      startTime: new Date('2026-11-20T07:00:00Z'),
-      endTime: new Date('2026-11-20T08:00:00Z'),
-      creditsUsed: Number.NaN,
-      creditsUsedCompute: 1,
-      creditsUsedCloudServices: 0,
-    };
-    expect(() => copyText([row])).toThrow(/not a finite number: NaN/);
+    expect(() => copyText([{ ...row, creditsUsed: Number.NaN }])).toThrow(/not a finite number: NaN/);
+    expect(() => copyText([{ ...row, creditsUsedCompute: Infinity }])).toThrow(/not a finite number: Infinity/);
   });
 });
